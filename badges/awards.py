@@ -1,0 +1,214 @@
+"""Awarding, listing and revoking assertions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from badges.documents import signed_assertion_ob2
+from badges.errors import AlreadyRevoked, AssertionNotFound, IdempotencyConflict, InvalidAward
+from badges.models import Assertion, BadgeClass
+from badges.services import get_badge_class
+from badges.signals import assertion_revoked, badge_awarded
+from cairn.auth import Actor, MissingScope
+from cairn.db import db, transaction, utcnow
+from cairn.errors import NotFound
+from credentials.jws import sign_jws
+from issuers.models import Issuer, KeyType
+from issuers.permissions import authorize, visible_issuers_clause
+from issuers.services import private_key, signing_key
+from recipients.hashing import hash_identity, new_salt
+from recipients.models import IdentityType
+from recipients.services import find_identity, resolve_identity
+
+
+@dataclass(frozen=True)
+class Recipient:
+    type: IdentityType
+    identity: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AwardDetails:
+    evidence: Sequence[dict[str, Any]] = ()
+    narrative: str | None = None
+    expires: datetime | None = None
+
+
+def _request_hash(badge_class_public_id: str, recipient: Recipient,
+                  details: AwardDetails) -> str:
+    body = {"badge_class": badge_class_public_id, "recipient": asdict(recipient),
+            "details": asdict(details)}
+    canonical = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(actor: Actor, key: str, request_hash: str) -> Assertion | None:
+    """The award first made with this Idempotency-Key, if any (409 if the body differs)."""
+    earlier = db.session.scalar(sa.select(Assertion).where(
+        Assertion.awarded_by_id == actor.user_id, Assertion.idempotency_key == key))
+    if earlier is not None and earlier.request_hash != request_hash:
+        raise IdempotencyConflict("This Idempotency-Key was used for a different award.",
+                                  {"Idempotency-Key": ["Reused with a different body."]})
+    return earlier
+
+
+def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
+                details: AwardDetails = AwardDetails(), *,
+                idempotency_key: str | None = None) -> Assertion:
+    """Award one badge: store the assertion and its OB 2.0 signed form in one transaction.
+
+    With an Idempotency-Key a retry returns the first award; two racing requests with
+    the same key meet the unique constraint, and the loser returns the winner's award.
+    """
+    request_hash = _request_hash(badge_class_public_id, recipient, details)
+    try:
+        with transaction():
+            badge_class = get_badge_class(actor, badge_class_public_id, "award")
+            if idempotency_key and (earlier := _replay(actor, idempotency_key, request_hash)):
+                return earlier
+            assertion = _new_assertion(actor, badge_class, recipient, details)
+            assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
+            _sign_ob2(assertion)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        earlier = _replay(actor, idempotency_key, request_hash)
+        if earlier is None:
+            raise
+        return earlier
+    badge_awarded.send(assertion)
+    return assertion
+
+
+def _new_assertion(actor: Actor, badge_class: BadgeClass, recipient: Recipient,
+                   details: AwardDetails) -> Assertion:
+    identity = resolve_identity(recipient.type, recipient.identity)
+    issued_on = utcnow()
+    expires = details.expires
+    if expires is None and badge_class.expires_after_days:
+        expires = issued_on + timedelta(days=badge_class.expires_after_days)
+    if expires is not None and expires <= issued_on:
+        raise InvalidAward("The award would be expired already.",
+                           {"expires": ["Must be in the future."]})
+    salt = new_salt()
+    assertion = Assertion(
+        badge_class=badge_class, issuer=badge_class.issuer, recipient=identity,
+        recipient_type=identity.type, recipient_salt=salt,
+        recipient_hash=hash_identity(identity.value, salt), recipient_name=recipient.name,
+        issued_on=issued_on, expires_at=expires, evidence=list(details.evidence),
+        narrative=details.narrative, awarded_by_id=actor.user_id)
+    db.session.add(assertion)
+    return assertion
+
+
+def _sign_ob2(assertion: Assertion) -> None:
+    key = signing_key(assertion.issuer, KeyType.rsa)
+    db.session.flush()
+    payload = signed_assertion_ob2(assertion, key_public_id=key.public_id,
+                                   uuid_urn=assertion.signed_id)
+    assertion.signed_jws = sign_jws(payload, private_key(key))
+    assertion.signing_key = key
+
+
+def find_assertion(public_id: str) -> Assertion | None:
+    return db.session.scalar(sa.select(Assertion).where(Assertion.public_id == public_id))
+
+
+def get_assertion(actor: Actor, public_id: str, action: str = "read") -> Assertion:
+    assertion = find_assertion(public_id)
+    if assertion is None:
+        raise AssertionNotFound("No such assertion.")
+    try:
+        authorize(actor, assertion.issuer, action)
+    except NotFound as error:
+        raise AssertionNotFound("No such assertion.") from error
+    return assertion
+
+
+def get_public_assertion(public_id: str) -> Assertion:
+    """For the public documents: the assertion with just its badge class's id loaded."""
+    assertion = db.session.scalar(
+        sa.select(Assertion).where(Assertion.public_id == public_id).options(
+            joinedload(Assertion.badge_class).load_only(BadgeClass.public_id,
+                                                        BadgeClass.issuer_id)))
+    if assertion is None:
+        raise AssertionNotFound("No such assertion.")
+    return assertion
+
+
+def revoke_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion:
+    """Withdraw an award. The row and its reason are kept: a revocation is published."""
+    with transaction():
+        assertion = get_assertion(actor, public_id, "revoke")
+        if assertion.revoked_at is not None:
+            raise AlreadyRevoked("This assertion is already revoked.")
+        assertion.revoked_at, assertion.revocation_reason = utcnow(), reason
+    assertion_revoked.send(assertion)
+    return assertion
+
+
+@dataclass(frozen=True)
+class AssertionFilter:
+    badge_class: str | None = None
+    issuer: str | None = None
+    recipient: tuple[IdentityType, str] | None = None
+    issued_after: datetime | None = None
+    issued_before: datetime | None = None
+    revoked: bool | None = None
+
+
+def list_assertions(actor: Actor, filters: AssertionFilter, *, limit: int,
+                    before: int | None) -> list[Assertion]:
+    """Newest first, across every issuer the actor may read."""
+    if not actor.has_scope("issuers:read"):
+        raise MissingScope("This token lacks the 'issuers:read' scope.",
+                           {"scope": ["issuers:read"]})
+    query = (sa.select(Assertion).join(Assertion.issuer).where(visible_issuers_clause(actor))
+             .order_by(Assertion.id.desc()).limit(limit + 1))
+    for condition in _conditions(filters):
+        if condition is False:
+            return []
+        query = query.where(condition)
+    if before is not None:
+        query = query.where(Assertion.id < before)
+    return list(db.session.scalars(query))
+
+
+def _conditions(filters: AssertionFilter) -> list:
+    conditions: list = []
+    if filters.badge_class:
+        conditions.append(Assertion.badge_class_id == sa.select(BadgeClass.id).where(
+            BadgeClass.public_id == filters.badge_class).scalar_subquery())
+    if filters.issuer:
+        conditions.append(Issuer.public_id == filters.issuer)
+    if filters.recipient:
+        identity = find_identity(*filters.recipient)
+        conditions.append(False if identity is None
+                          else Assertion.recipient_identity_id == identity.id)
+    if filters.issued_after:
+        conditions.append(Assertion.issued_on >= filters.issued_after)
+    if filters.issued_before:
+        conditions.append(Assertion.issued_on < filters.issued_before)
+    if filters.revoked is not None:
+        conditions.append(Assertion.revoked_at.is_not(None) if filters.revoked
+                          else Assertion.revoked_at.is_(None))
+    return conditions
+
+
+def revoked_for_issuer(issuer: Issuer) -> list[tuple[str, str, str | None]]:
+    """(public id, signed urn:uuid id, reason) of each revoked award, for the RevocationList."""
+    rows = db.session.execute(sa.select(
+        Assertion.public_id, Assertion.signed_id, Assertion.revocation_reason).where(
+        Assertion.issuer_id == issuer.id, Assertion.revoked_at.is_not(None))
+        .order_by(Assertion.id))
+    return [tuple(row) for row in rows]

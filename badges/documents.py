@@ -1,0 +1,76 @@
+"""OB 2.0 documents of badge classes and assertions, from the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from badges.models import Assertion, BadgeClass
+from cairn.urls import public_url
+from credentials import ob2
+from issuers.documents import issuer_url, key_url
+
+IMAGE_SUFFIX = {"image/png": "png", "image/svg+xml": "svg"}
+
+
+def badge_class_url(public_id: str) -> str:
+    return public_url(f"/badge-classes/{public_id}")
+
+
+def badge_class_image_url(badge_class: BadgeClass) -> str:
+    suffix = IMAGE_SUFFIX[badge_class.image_type]
+    return public_url(f"/badge-classes/{badge_class.public_id}/image.{suffix}")
+
+
+def assertion_url(public_id: str) -> str:
+    return public_url(f"/assertions/{public_id}")
+
+
+def assertion_urls(assertion: Assertion) -> dict[str, str]:
+    """Every public form of an award (api.md: the fixed contract of an award's `urls`)."""
+    base = assertion_url(assertion.public_id)
+    return {
+        "page": base,
+        "ob2": base,
+        "ob2_jws": f"{base}/signed",
+        "png": f"{base}/image.png",
+        "svg": f"{base}/image.svg",
+        "png_signed": f"{base}/image.png?form=signed",
+        "svg_signed": f"{base}/image.svg?form=signed",
+    }
+
+
+def badge_class_ob2(badge_class: BadgeClass) -> dict[str, Any]:
+    return ob2.badge_class_document(
+        id=badge_class_url(badge_class.public_id),
+        issuer=issuer_url(badge_class.issuer.public_id), name=badge_class.name,
+        description=badge_class.description, image=badge_class_image_url(badge_class),
+        criteria_narrative=badge_class.criteria_narrative, criteria_url=badge_class.criteria_url,
+        tags=badge_class.tags, alignments=badge_class.alignments)
+
+
+def _assertion_ob2(assertion: Assertion, *, id: str, verification: dict) -> dict[str, Any]:
+    return ob2.assertion_document(
+        id=id, badge=badge_class_url(assertion.badge_class.public_id),
+        recipient=ob2.identity_object(type=assertion.recipient_type.value,
+                                      identity_hash=assertion.recipient_hash,
+                                      salt=assertion.recipient_salt),
+        issued_on=assertion.issued_on, expires=assertion.expires_at,
+        evidence=assertion.evidence, narrative=assertion.narrative, verification=verification)
+
+
+def hosted_assertion_ob2(assertion: Assertion) -> dict[str, Any]:
+    return _assertion_ob2(assertion, id=assertion_url(assertion.public_id),
+                          verification=ob2.hosted_verification())
+
+
+def signed_assertion_ob2(assertion: Assertion, *, key_public_id: str, uuid_urn: str
+                         ) -> dict[str, Any]:
+    """The payload of the signed form: its id is a urn:uuid (OB 2.0 §SignedBadge)."""
+    creator = key_url(assertion.issuer.public_id, key_public_id)
+    return _assertion_ob2(assertion, id=uuid_urn,
+                          verification=ob2.signed_verification(creator))
+
+
+def revoked_assertion_ob2(assertion: Assertion) -> dict[str, Any]:
+    return ob2.revoked_assertion_document(id=assertion_url(assertion.public_id),
+                                          reason=assertion.revocation_reason)

@@ -1,0 +1,59 @@
+"""API tokens of the person acting: create (the secret is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from cairn import users
+from cairn.auth import MissingScope, current_actor
+from cairn.db import db
+from cairn.http import Blueprint
+
+bp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
+               description="API tokens (the secret is shown once, on creation).")
+
+
+class TokenIn(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    scopes = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(users.SCOPES)),
+                            required=True, validate=ma.validate.Length(min=1))
+    issuer = ma.fields.String(load_default=None, metadata={
+        "description": "Limit the token to this issuer's data."})
+
+
+class TokenOut(ma.Schema):
+    id = ma.fields.String(attribute="public_id")
+    name = ma.fields.String()
+    scopes = ma.fields.List(ma.fields.String())
+    issuer = ma.fields.String(attribute="issuer_public_id", allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class NewTokenOut(TokenOut):
+    token = ma.fields.String(metadata={"description": "The secret; it is never shown again."})
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(TokenIn)
+@bp.response(201, NewTokenOut)
+def create_token(args):
+    actor = current_actor()
+    wider = set(args["scopes"]) - actor.scopes
+    if wider or (actor.issuer_public_id and args["issuer"] != actor.issuer_public_id):
+        raise MissingScope("A token cannot grant more than the token that creates it.")
+    user = db.session.get(users.User, actor.user_id)
+    token, secret = users.issue_token(user, name=args["name"], scopes=args["scopes"],
+                                      issuer_public_id=args["issuer"])
+    return {**TokenOut().dump(token), "token": secret}
+
+
+@bp.route("", methods=["GET"])
+@bp.response(200, TokenOut(many=True))
+def list_tokens():
+    return users.list_tokens(current_actor().user_id)
+
+
+@bp.route("/<token_id>", methods=["DELETE"])
+@bp.response(204)
+def revoke_token(token_id):
+    users.revoke_token(current_actor().user_id, token_id)

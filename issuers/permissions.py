@@ -1,0 +1,56 @@
+"""What each staff role may do, and the token scope each action needs.
+
+Both must hold: a token's scopes narrow what its user's role allows. An issuer
+the actor has no role in answers 404, as if it did not exist (api.md).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cairn.auth import Actor, MissingScope
+from cairn.db import db
+from issuers.errors import IssuerNotFound, RoleTooLow
+from issuers.models import Issuer, Membership, Role
+
+#: action -> (token scope, weakest role allowed)
+PERMISSIONS: dict[str, tuple[str, Role]] = {
+    "read": ("issuers:read", Role.viewer),
+    "edit_issuer": ("issuers:write", Role.editor),
+    "manage_members": ("issuers:write", Role.owner),
+    "manage_keys": ("issuers:write", Role.owner),
+    "edit_badges": ("badges:write", Role.editor),
+    "award": ("badges:award", Role.awarder),
+    "revoke": ("badges:revoke", Role.awarder),
+}
+
+
+def role_of(actor: Actor, issuer: Issuer) -> Role | None:
+    if not actor.reaches_issuer(issuer.public_id):
+        return None
+    if actor.is_admin:
+        return Role.owner
+    return db.session.scalar(sa.select(Membership.role).where(
+        Membership.issuer_id == issuer.id, Membership.user_id == actor.user_id))
+
+
+def authorize(actor: Actor, issuer: Issuer | None, action: str) -> Issuer:
+    """Return the issuer if `actor` may do `action` there; raise 403/404 otherwise."""
+    scope, weakest = PERMISSIONS[action]
+    if not actor.has_scope(scope):
+        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
+    role = role_of(actor, issuer) if issuer is not None else None
+    if role is None:
+        raise IssuerNotFound("No such issuer.")
+    if role.rank < weakest.rank:
+        raise RoleTooLow(f"Your role '{role}' cannot do this; it needs '{weakest}' or above.")
+    return issuer
+
+
+def visible_issuers_clause(actor: Actor):
+    """A WHERE clause selecting the issuers `actor` may read."""
+    clause = sa.true() if actor.is_admin else Issuer.id.in_(
+        sa.select(Membership.issuer_id).where(Membership.user_id == actor.user_id))
+    if actor.issuer_public_id is not None:
+        clause = sa.and_(clause, Issuer.public_id == actor.issuer_public_id)
+    return clause

@@ -1,0 +1,5 @@
+from cairn.errors import ValidationFailed
+
+
+class InvalidIdentity(ValidationFailed):
+    code = "invalid_identity"

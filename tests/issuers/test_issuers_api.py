@@ -1,0 +1,66 @@
+"""Issuers, members and keys through the API."""
+
+import sqlalchemy as sa
+
+from cairn.db import db
+from issuers.models import SigningKey
+
+
+def test_create_read_update_issuer(api, base_url):
+    created = api.post("/api/v1/issuers", json={"name": "Mentors United",
+                                                "url": "https://mentors.example"})
+    assert created.status_code == 201
+    issuer = created.json
+    assert issuer["public_url"] == f"{base_url}/issuers/{issuer['id']}"
+    assert api.get(f"/api/v1/issuers/{issuer['id']}").json == issuer
+    changed = api.patch(f"/api/v1/issuers/{issuer['id']}", json={"description": "We mentor."})
+    assert changed.json["description"] == "We mentor." and changed.json["name"] == "Mentors United"
+
+
+def test_issuer_list_paginates(api, make_issuer):
+    ids = [make_issuer(name=f"Issuer {i}")["id"] for i in range(3)]
+    first = api.get("/api/v1/issuers?limit=2").json
+    second = api.get(f"/api/v1/issuers?limit=2&cursor={first['next_cursor']}").json
+    assert [i["id"] for i in first["items"] + second["items"]] == ids
+    assert second["next_cursor"] is None
+
+
+def test_creator_is_owner_and_members_get_roles(api, make_user, issuer):
+    members = api.get(f"/api/v1/issuers/{issuer['id']}/members").json
+    assert members == [{"email": "admin@example.org", "role": "owner",
+                        "since": members[0]["since"]}]
+    added = api.post(f"/api/v1/issuers/{issuer['id']}/members",
+                     json={"email": "Trainer@Example.org", "role": "awarder"})
+    assert added.json["email"] == "trainer@example.org" and added.json["role"] == "awarder"
+
+
+def test_the_last_owner_cannot_step_down(api, issuer):
+    response = api.post(f"/api/v1/issuers/{issuer['id']}/members",
+                        json={"email": "admin@example.org", "role": "viewer"})
+    assert response.status_code == 409 and response.json["code"] == "last_owner"
+
+
+def test_first_award_generates_an_encrypted_rsa_key(api, award, issuer, client):
+    keys = api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
+    assert [k["type"] for k in keys] == ["rsa"]
+    assert "PRIVATE" not in str(keys)
+    stored = db.session.scalar(sa.select(SigningKey))
+    assert "PRIVATE" not in stored.private_encrypted
+    assert stored.private_encrypted.startswith("v1.")
+    assert client.get(keys[0]["public_url"]).get_json()["publicKeyPem"] == keys[0]["public_key_pem"]
+
+
+def test_retired_key_still_verifies_but_new_awards_use_a_new_key(api, issuer, make_award, client):
+    first = make_award()
+    key = api.get(f"/api/v1/issuers/{issuer['id']}/keys").json[0]
+    retired = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
+    assert retired.json["retired_at"] is not None
+    second = make_award(recipient={"identity": "grace@example.org"})
+    from credentials.jws import read_jws_unverified
+    creators = [read_jws_unverified(client.get(a["urls"]["ob2_jws"]).get_data(as_text=True))[1]
+                ["verification"]["creator"] for a in (first, second)]
+    assert creators[0] != creators[1]
+    profile = client.get(issuer["public_url"]).get_json()
+    assert sorted(profile["publicKey"]) == sorted(creators)
+    again = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
+    assert again.status_code == 409
