@@ -104,9 +104,9 @@ class RecipientIn(ma.Schema):
 
 
 class EvidenceIn(ma.Schema):
-    url = ma.fields.Url(load_default=None, **HTTP_URL)
-    narrative = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20000))
-    name = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    url = ma.fields.Url(**HTTP_URL)
+    narrative = ma.fields.String(validate=ma.validate.Length(min=1, max=20000))
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=500))
 
     @ma.validates_schema
     def _one_of(self, data, **kwargs):

@@ -14,7 +14,7 @@ from flask import Response, current_app, request
 from cairn.errors import HTTP_CODES, ValidationFailed, render_http_exception
 
 
-class ErrorOut(ma.Schema):
+class ErrorSchema(ma.Schema):
     code = ma.fields.String(metadata={"enum": sorted(set(HTTP_CODES.values())),
                                       "description": "Stable machine-readable error code."})
     message = ma.fields.String(metadata={"description": "For people."})
@@ -24,7 +24,7 @@ class ErrorOut(ma.Schema):
 class Api(flask_smorest.Api):
     """flask-smorest, answering errors in Cairn's one JSON shape."""
 
-    ERROR_SCHEMA = ErrorOut
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return render_http_exception(error)

@@ -29,8 +29,16 @@ class TokenOut(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
 
-class NewTokenOut(TokenOut):
-    token = ma.fields.String(metadata={"description": "The secret; it is never shown again."})
+class NewTokenOut(ma.Schema):
+    """A new token and its secret, as {"record": ApiToken, "secret": str}."""
+
+    id = ma.fields.String(attribute="record.public_id")
+    name = ma.fields.String(attribute="record.name")
+    scopes = ma.fields.List(ma.fields.String(), attribute="record.scopes")
+    issuer = ma.fields.String(attribute="record.issuer_public_id", allow_none=True)
+    created_at = ma.fields.AwareDateTime(attribute="record.created_at")
+    token = ma.fields.String(attribute="secret",
+                             metadata={"description": "The secret; it is never shown again."})
 
 
 @bp.route("", methods=["POST"])
@@ -44,7 +52,7 @@ def create_token(args):
     user = db.session.get(users.User, actor.user_id)
     token, secret = users.issue_token(user, name=args["name"], scopes=args["scopes"],
                                       issuer_public_id=args["issuer"])
-    return {**TokenOut().dump(token), "token": secret}
+    return {"record": token, "secret": secret}
 
 
 @bp.route("", methods=["GET"])

@@ -5,6 +5,7 @@ through the public API."""
 from __future__ import annotations
 
 import base64
+import contextvars
 import io
 import os
 import secrets
@@ -14,6 +15,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from PIL import Image
 from werkzeug.serving import make_server
@@ -88,8 +90,17 @@ def _empty_tables() -> None:
                 connection.execute(sa.text(f"DELETE FROM {table}"))
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, as in production: its own app context, `g`
+    and database session, not the test's (Flask would otherwise reuse the test's)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -1,0 +1,105 @@
+"""Award throughput through the real HTTP path (gunicorn, JSON API, database commit).
+
+Awards 2,000 badges (each to a new recipient) from a small pool of keep-alive clients and
+prints awards/s against the 300/s target. An authenticated GET of the issuer, sent the same
+way in the same run, is printed as the floor: what the HTTP stack, the token lookup and one
+query give on this machine, so the award figure can be read against it.
+
+    .venv/bin/python bench/awards.py [--n 2000] [--database sqlite|postgresql] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+from serve import DATABASES, award_body, create_badge_class, percentiles, served
+
+TARGET_AWARDS_PER_SECOND = 300
+CLIENT_THREADS = 8
+WARM_UP = 20
+
+
+@dataclass(frozen=True)
+class Run:
+    count: int
+    wall: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.wall
+
+
+def run_pool(send: Callable[[requests.Session, int], requests.Response], n: int,
+             expected_status: int) -> Run:
+    """Send `n` requests from CLIENT_THREADS threads, each with its own keep-alive session,
+    timing each request; any unexpected status stops the run (a fast error is no figure)."""
+    local = threading.local()
+
+    def one(index: int) -> float:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        started = time.perf_counter()
+        response = send(local.session, index)
+        elapsed = time.perf_counter() - started
+        if response.status_code != expected_status:
+            raise RuntimeError(f"{response.status_code}: {response.text[:500]}")
+        return elapsed
+
+    with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+        started = time.perf_counter()
+        latencies = list(pool.map(one, range(n)))
+        wall = time.perf_counter() - started
+    return Run(n, wall, latencies)
+
+
+def report(label: str, run: Run) -> None:
+    p50, p99 = percentiles(run.latencies)
+    print(f"  {label:<28} {run.count:>6} req in {run.wall:6.2f} s = {run.rate:7.1f}/s"
+          f"   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="awards to make")
+    parser.add_argument("--database", choices=DATABASES, default="sqlite")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+
+    with served(args.database, workers=args.workers) as server, requests.Session() as setup:
+        issuer_id, badge_class_id = create_badge_class(setup, server)
+        issuer_url = f"{server.base_url}/api/v1/issuers/{issuer_id}"
+        award_url = f"{server.base_url}/api/v1/badge-classes/{badge_class_id}/assertions"
+
+        def get_issuer(session: requests.Session, index: int) -> requests.Response:
+            return session.get(issuer_url, headers=server.auth, timeout=30)
+
+        def award(prefix: str) -> Callable[[requests.Session, int], requests.Response]:
+            def send(session: requests.Session, index: int) -> requests.Response:
+                return session.post(award_url, headers=server.auth, timeout=30,
+                                    json=award_body(f"{prefix}-{index}@example.org"))
+            return send
+
+        run_pool(get_issuer, WARM_UP, 200)
+        run_pool(award("warm-up"), WARM_UP, 201)  # signing key made, decrypted per worker
+        floor = run_pool(get_issuer, args.n, 200)
+        awards = run_pool(award("recipient"), args.n, 201)
+
+    print(f"awards: {args.database}, gunicorn {args.workers} sync workers, "
+          f"{CLIENT_THREADS} client threads, {WARM_UP} warm-up requests of each kind not counted")
+    report("floor GET /api/v1/issuers/<id>", floor)
+    report("POST .../assertions", awards)
+    print(f"  total awards {awards.count}, wall {awards.wall:.2f} s, "
+          f"{awards.rate:.1f} awards/s = {awards.rate / TARGET_AWARDS_PER_SECOND:.2f}x "
+          f"the {TARGET_AWARDS_PER_SECOND}/s target; "
+          f"awards/floor = {awards.rate / floor.rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
