@@ -13,11 +13,21 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from badges.credentials import issue_credential
 from badges.documents import signed_assertion_ob2
-from badges.errors import AlreadyRevoked, AssertionNotFound, IdempotencyConflict, InvalidAward
+from badges.errors import (
+    AlreadyRevoked,
+    AlreadySuspended,
+    AssertionNotFound,
+    IdempotencyConflict,
+    InvalidAward,
+    NotSuspendable,
+    NotSuspended,
+)
 from badges.models import Assertion, BadgeClass
 from badges.services import get_badge_class
 from badges.signals import assertion_revoked, badge_awarded
+from badges.status import allocate_status, set_status
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, transaction, utcnow
 from cairn.errors import NotFound
@@ -78,7 +88,9 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 return earlier
             assertion = _new_assertion(actor, badge_class, recipient, details)
             assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
+            allocate_status(assertion)
             _sign_ob2(assertion)
+            issue_credential(assertion)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -153,7 +165,43 @@ def revoke_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion:
         if assertion.revoked_at is not None:
             raise AlreadyRevoked("This assertion is already revoked.")
         assertion.revoked_at, assertion.revocation_reason = utcnow(), reason
+        set_status(assertion, "revocation", True)
+        if assertion.credential_status == "suspension":  # the only list its credential shows
+            set_status(assertion, "suspension", True)
     assertion_revoked.send(assertion)
+    return assertion
+
+
+def suspend_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion:
+    """Pause an award; reversible. Only credentials that carry a suspension entry can
+    show it to outside verifiers, so only suspendable badge classes allow it."""
+    with transaction():
+        assertion = _suspendable(actor, public_id)
+        if assertion.suspended_at is not None:
+            raise AlreadySuspended("This assertion is already suspended.")
+        assertion.suspended_at, assertion.suspension_reason = utcnow(), reason
+        set_status(assertion, "suspension", True)
+    return assertion
+
+
+def unsuspend_assertion(actor: Actor, public_id: str) -> Assertion:
+    with transaction():
+        assertion = _suspendable(actor, public_id)
+        if assertion.suspended_at is None:
+            raise NotSuspended("This assertion is not suspended.")
+        assertion.suspended_at, assertion.suspension_reason = None, None
+        set_status(assertion, "suspension", False)
+    return assertion
+
+
+def _suspendable(actor: Actor, public_id: str) -> Assertion:
+    assertion = get_assertion(actor, public_id, "revoke")
+    if assertion.revoked_at is not None:
+        raise AlreadyRevoked("A revoked assertion cannot be suspended or resumed.")
+    if assertion.credential_status != "suspension":
+        raise NotSuspendable("Awards of this badge class carry a revocation status only; "
+                             "suspension needs a badge class created with suspendable: true "
+                             "and an issuer publishing Bitstring Status Lists.")
     return assertion
 
 

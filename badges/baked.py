@@ -11,7 +11,7 @@ import json
 from badges.documents import assertion_url, hosted_assertion_ob2
 from badges.models import Assertion, BadgeClass
 from cairn.errors import NotFound
-from credentials.baking import bake_png, bake_svg_ob2, png_in_svg
+from credentials.baking import bake_png, bake_svg_ob2, bake_svg_ob3, png_in_svg
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -49,3 +49,16 @@ def baked_image(assertion: Assertion, suffix: str, *, signed: bool) -> tuple[byt
         return bake_png(image, "openbadges", hosted), mimetype
     return bake_svg_ob2(image, verify=assertion_url(assertion.public_id),
                         assertion_json=hosted), mimetype
+
+
+def baked_credential_image(assertion: Assertion, suffix: str, *, jwt: bool) -> tuple[bytes, str]:
+    """The image with the OB 3.0 credential baked in (OB 3.0 §5.3): the signed JSON, or
+    with `jwt` the RS256 VC-JWT."""
+    mimetype = _check_suffix(suffix)
+    image = _plain_image(assertion.badge_class, suffix)
+    carried = assertion.credential_jwt if jwt else assertion.credential
+    if suffix == "png":
+        return bake_png(image, "openbadgecredential", carried), mimetype
+    if jwt:
+        return bake_svg_ob3(image, jwt=carried), mimetype
+    return bake_svg_ob3(image, credential_json=carried), mimetype

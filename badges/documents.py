@@ -8,8 +8,12 @@ from badges.models import Assertion, BadgeClass
 from cairn.urls import public_url
 from credentials import ob2
 from issuers.documents import issuer_url, key_url
+from recipients.models import IdentityType
 
 IMAGE_SUFFIX = {"image/png": "png", "image/svg+xml": "svg"}
+#: OB 2.0 knows email, url and telephone identities; a DID is a URL there.
+OB2_IDENTITY_TYPES = {IdentityType.email: "email", IdentityType.url: "url",
+                      IdentityType.telephone: "telephone", IdentityType.did: "url"}
 
 
 def badge_class_url(public_id: str) -> str:
@@ -21,8 +25,18 @@ def badge_class_image_url(badge_class: BadgeClass) -> str:
     return public_url(f"/badge-classes/{badge_class.public_id}/image.{suffix}")
 
 
+def badge_class_ob3_url(public_id: str) -> str:
+    """The OB 3.0 Achievement id (the OB 2.0 BadgeClass keeps the plain URL)."""
+    return public_url(f"/badge-classes/{public_id}/ob3")
+
+
 def assertion_url(public_id: str) -> str:
     return public_url(f"/assertions/{public_id}")
+
+
+def credential_url(public_id: str) -> str:
+    """The OB 3.0 credential's id, where its Data Integrity form is served."""
+    return public_url(f"/assertions/{public_id}/credential")
 
 
 def assertion_urls(assertion: Assertion) -> dict[str, str]:
@@ -36,6 +50,10 @@ def assertion_urls(assertion: Assertion) -> dict[str, str]:
         "svg": f"{base}/image.svg",
         "png_signed": f"{base}/image.png?form=signed",
         "svg_signed": f"{base}/image.svg?form=signed",
+        "ob3": f"{base}/credential",
+        "ob3_jwt": f"{base}/credential.jwt",
+        "png_ob3": f"{base}/image.png?v=3",
+        "svg_ob3": f"{base}/image.svg?v=3",
     }
 
 
@@ -51,7 +69,7 @@ def badge_class_ob2(badge_class: BadgeClass) -> dict[str, Any]:
 def _assertion_ob2(assertion: Assertion, *, id: str, verification: dict) -> dict[str, Any]:
     return ob2.assertion_document(
         id=id, badge=badge_class_url(assertion.badge_class.public_id),
-        recipient=ob2.identity_object(type=assertion.recipient_type.value,
+        recipient=ob2.identity_object(type=OB2_IDENTITY_TYPES[assertion.recipient_type],
                                       identity_hash=assertion.recipient_hash,
                                       salt=assertion.recipient_salt),
         issued_on=assertion.issued_on, expires=assertion.expires_at,

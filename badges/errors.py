@@ -23,3 +23,15 @@ class InvalidAward(ValidationFailed):
 
 class AssertionRevoked(CairnError):
     status, code = 410, "revoked"
+
+
+class AlreadySuspended(Conflict):
+    code = "already_suspended"
+
+
+class NotSuspended(Conflict):
+    code = "not_suspended"
+
+
+class NotSuspendable(Conflict):
+    code = "not_suspendable"

@@ -24,6 +24,8 @@ class BadgeClass(db.Model):
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     alignments: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     expires_after_days: Mapped[int | None]
+    # Suspendable awards carry a suspension status entry instead of a revocation one.
+    suspendable: Mapped[bool] = mapped_column(default=False)
     # The uploaded image as cleaned (sanitised SVG or the original PNG bytes) ...
     image: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     image_type: Mapped[str] = mapped_column(sa.String(32))
@@ -45,6 +47,7 @@ class Assertion(db.Model):
     __tablename__ = "assertions"
     __table_args__ = (
         sa.UniqueConstraint("awarded_by_id", "idempotency_key"),
+        sa.UniqueConstraint("issuer_id", "status_group", "status_index"),
         sa.Index("ix_assertions_issuer_id_id", "issuer_id", "id"),
         sa.Index("ix_assertions_badge_class_id_id", "badge_class_id", "id"),
     )
@@ -65,6 +68,18 @@ class Assertion(db.Model):
     narrative: Mapped[str | None] = mapped_column(sa.Text)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Where the award sits in the issuer's status lists (the same index in each purpose's list).
+    status_group: Mapped[int | None]
+    status_index: Mapped[int | None]
+    # The status entry its credential carries: "revocation", "suspension" (bitstring
+    # entries of that purpose) or "1edtech" (1EdTechRevocationList); fixed at award time.
+    credential_status: Mapped[str | None] = mapped_column(sa.String(16))
+    # The OB 3.0 credential: Data Integrity JSON and VC-JWTs, signed once at award time.
+    credential: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    credential_jwt: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    credential_jwt_eddsa: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     awarded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
     request_hash: Mapped[str | None] = mapped_column(sa.String(64))
@@ -83,3 +98,24 @@ class Assertion(db.Model):
 
     def __repr__(self) -> str:
         return f"<Assertion {self.public_id}>"
+
+
+class StatusList(db.Model):
+    """One W3C Bitstring Status List of an issuer: a purpose and a group of 131,072 entries.
+    Rows appear when first needed; the signed list credential is stored and re-signed
+    whenever a bit changes."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (sa.UniqueConstraint("issuer_id", "purpose", "group"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(sa.ForeignKey("issuers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    group: Mapped[int]
+    bits: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    credential: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    issuer: Mapped[Issuer] = relationship()
+
+    @property
+    def slug(self) -> str:
+        return f"{self.purpose}-{self.group}"

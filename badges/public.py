@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from badges import awards, services
-from badges.baked import badge_class_image, baked_image
+from badges.baked import badge_class_image, baked_credential_image, baked_image
+from badges.credentials import achievement_ob3
 from badges.documents import (
     assertion_url,
     assertion_urls,
@@ -14,8 +15,10 @@ from badges.documents import (
     hosted_assertion_ob2,
     revoked_assertion_ob2,
 )
+from badges.status import PURPOSES, revocation_list_document, status_list_credential
+from cairn.errors import NotFound
 from cairn.http import json_document, wants_html
-from credentials import ob2
+from credentials import ob2, ob3
 from issuers.documents import issuer_url, revocation_list_url
 from issuers.services import get_public_issuer
 
@@ -49,6 +52,52 @@ def assertion_document(assertion_id: str):
     return json_document(hosted_assertion_ob2(assertion))
 
 
+@bp.route("/badge-classes/<badge_class_id>/ob3")
+def achievement_document(badge_class_id: str):
+    """The OB 3.0 Achievement, as embedded in the credentials that award it."""
+    achievement = achievement_ob3(services.get_public_badge_class(badge_class_id))
+    return json_document({"@context": [ob3.VC_V2, ob3.OB_V3], **achievement}, max_age=300)
+
+
+@bp.route("/assertions/<assertion_id>/credential")
+def credential_document(assertion_id: str):
+    """The OB 3.0 credential with its Data Integrity proof, exactly as signed."""
+    assertion = awards.get_public_assertion(assertion_id)
+    if wants_html():
+        return render_template("badges/assertion.html", assertion=assertion,
+                               urls=assertion_urls(assertion))
+    response = Response(assertion.credential, mimetype="application/vc+ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/assertions/<assertion_id>/credential.jwt")
+def credential_jwt(assertion_id: str):
+    """The credential as a VC-JWT: RS256 by default, `?alg=EdDSA` for Ed25519."""
+    assertion = awards.get_public_assertion(assertion_id)
+    token = (assertion.credential_jwt_eddsa if request.args.get("alg") == "EdDSA"
+             else assertion.credential_jwt)
+    response = Response(token, mimetype="application/vc+jwt")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/issuers/<issuer_id>/status/1edtech-revocations")
+def revocation_list_1edtech(issuer_id: str):
+    return json_document(revocation_list_document(get_public_issuer(issuer_id)), max_age=0)
+
+
+@bp.route("/issuers/<issuer_id>/status/<purpose>-<int:group>")
+def status_list(issuer_id: str, purpose: str, group: int):
+    if purpose not in PURPOSES:
+        raise NotFound("No such status list.")
+    document = status_list_credential(get_public_issuer(issuer_id), purpose, group)
+    response = json_document(document, max_age=0)
+    response.mimetype = "application/vc+ld+json"
+    return response
+
+
 @bp.route("/assertions/<assertion_id>/signed")
 def signed_assertion(assertion_id: str):
     assertion = awards.get_public_assertion(assertion_id)
@@ -61,7 +110,10 @@ def signed_assertion(assertion_id: str):
 def assertion_image(assertion_id: str, suffix: str):
     assertion = awards.get_public_assertion(assertion_id)
     signed = request.args.get("form") == "signed"
-    data, mimetype = baked_image(assertion, suffix, signed=signed)
+    if request.args.get("v") == "3":
+        data, mimetype = baked_credential_image(assertion, suffix, jwt=signed)
+    else:
+        data, mimetype = baked_image(assertion, suffix, signed=signed)
     return _image_response(data, mimetype)
 
 

@@ -44,6 +44,9 @@ class BadgeClassIn(ma.Schema):
                                 validate=ma.validate.Length(max=50))
     expires_after_days = ma.fields.Integer(load_default=None, allow_none=True,
                                            validate=ma.validate.Range(min=1, max=36500))
+    suspendable = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Awards can be suspended and resumed; their OB 3.0 credentials then "
+                       "carry a suspension status entry (docs/credentials.md)."})
 
     @ma.pre_load
     def _from_form(self, data, **kwargs):
@@ -84,6 +87,7 @@ class BadgeClassOut(ma.Schema):
     tags = ma.fields.List(ma.fields.String())
     alignments = ma.fields.List(ma.fields.Dict())
     expires_after_days = ma.fields.Integer(allow_none=True)
+    suspendable = ma.fields.Boolean()
     image_url = ma.fields.Function(badge_class_image_url)
     created_at = ma.fields.AwareDateTime()
     public_url = ma.fields.Function(lambda bc: badge_class_url(bc.public_id))
@@ -152,6 +156,9 @@ class AssertionOut(ma.Schema):
     revoked = ma.fields.Boolean()
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
     revocation_reason = ma.fields.String(allow_none=True)
+    suspended = ma.fields.Function(lambda a: a.suspended_at is not None)
+    suspended_at = ma.fields.AwareDateTime(allow_none=True)
+    suspension_reason = ma.fields.String(allow_none=True)
     urls = ma.fields.Function(assertion_urls)
 
 

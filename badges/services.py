@@ -18,7 +18,7 @@ from issuers.permissions import authorize
 from issuers.services import get_issuer
 
 DEFINITION_FIELDS = ("name", "description", "criteria_narrative", "criteria_url", "tags",
-                     "alignments", "expires_after_days")
+                     "alignments", "expires_after_days", "suspendable")
 
 
 def read_image(content: bytes) -> BadgeImage:

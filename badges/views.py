@@ -103,3 +103,16 @@ def get_assertion(assertion_id):
 @bp.response(200, AssertionOut)
 def revoke(args, assertion_id):
     return awards.revoke_assertion(current_actor(), assertion_id, reason=args["reason"])
+
+
+@bp.route("/assertions/<assertion_id>/suspend", methods=["POST"])
+@bp.arguments(RevokeIn)
+@bp.response(200, AssertionOut)
+def suspend(args, assertion_id):
+    return awards.suspend_assertion(current_actor(), assertion_id, reason=args["reason"])
+
+
+@bp.route("/assertions/<assertion_id>/unsuspend", methods=["POST"])
+@bp.response(200, AssertionOut)
+def unsuspend(assertion_id):
+    return awards.unsuspend_assertion(current_actor(), assertion_id)

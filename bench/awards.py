@@ -18,11 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
-from serve import DATABASES, award_body, create_badge_class, percentiles, served
+from serve import DATABASES, award_body, create_badge_class, machine, percentiles, served
 
 TARGET_AWARDS_PER_SECOND = 300
 CLIENT_THREADS = 8
 WARM_UP = 20
+PHASE_LIMIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,14 @@ class Run:
 def run_pool(send: Callable[[requests.Session, int], requests.Response], n: int,
              expected_status: int) -> Run:
     """Send `n` requests from CLIENT_THREADS threads, each with its own keep-alive session,
-    timing each request; any unexpected status stops the run (a fast error is no figure)."""
+    timing each request; any unexpected status stops the run (a fast error is no figure),
+    and so does running past PHASE_LIMIT_SECONDS."""
     local = threading.local()
+    deadline = time.perf_counter() + PHASE_LIMIT_SECONDS
 
     def one(index: int) -> float:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"still running after {PHASE_LIMIT_SECONDS} s")
         if not hasattr(local, "session"):
             local.session = requests.Session()
         started = time.perf_counter()
@@ -71,6 +76,7 @@ def main() -> None:
     parser.add_argument("--database", choices=DATABASES, default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
+    conditions = machine()
 
     with served(args.database, workers=args.workers) as server, requests.Session() as setup:
         issuer_id, badge_class_id = create_badge_class(setup, server)
@@ -92,7 +98,8 @@ def main() -> None:
         awards = run_pool(award("recipient"), args.n, 201)
 
     print(f"awards: {args.database}, gunicorn {args.workers} sync workers, "
-          f"{CLIENT_THREADS} client threads, {WARM_UP} warm-up requests of each kind not counted")
+          f"{CLIENT_THREADS} client threads, {WARM_UP} warm-up requests of each kind not counted; "
+          f"{conditions}")
     report("floor GET /api/v1/issuers/<id>", floor)
     report("POST .../assertions", awards)
     print(f"  total awards {awards.count}, wall {awards.wall:.2f} s, "

@@ -87,7 +87,7 @@ def _bootstrap(database_url: str, instance: str, secret_key: str, base_url: str)
     return token
 
 
-def _wait_ready(server: subprocess.Popen, base_url: str, log: Path, timeout: float = 30) -> None:
+def _wait_ready(server: subprocess.Popen, base_url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -96,7 +96,7 @@ def _wait_ready(server: subprocess.Popen, base_url: str, log: Path, timeout: flo
             if requests.get(f"{base_url}/static/cairn.css", timeout=5).status_code == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not come up; its log:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 
 
 @contextlib.contextmanager
@@ -116,8 +116,11 @@ def served(database: str, *, workers: int = 2) -> Iterator[Served]:
                 [GUNICORN, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(server, base_url, log)
+            _wait_ready(server, base_url)
             yield Served(base_url, token)
+        except Exception:
+            print(f"gunicorn log (end):\n{log.read_text()[-3000:]}", file=sys.stderr)
+            raise
         finally:
             server.terminate()
             try:
@@ -155,6 +158,11 @@ def award_body(email: str) -> dict[str, Any]:
             "evidence": [{"url": "https://example.org/partnerships/42",
                           "narrative": "Closed the first partnership."}],
             "narrative": "Completed all modules."}
+
+
+def machine() -> str:
+    """CPUs and the 1-minute load before a run: figures taken on a busy machine mean little."""
+    return f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:

@@ -28,6 +28,13 @@ class KeyType(enum.StrEnum):
     ed25519 = "ed25519"  # OB 3.0 eddsa-rdfc-2022 and VC-JWT EdDSA
 
 
+class StatusMethod(enum.StrEnum):
+    """Which credentialStatus an issuer's OB 3.0 credentials carry (docs/credentials.md)."""
+
+    bitstring = "bitstring"  # W3C BitstringStatusListEntry: wallets, DCC, Digital Bazaar
+    revocation_list = "1edtech"  # 1EdTechRevocationList: 1EdTech conformance tools
+
+
 class Issuer(db.Model):
     __tablename__ = "issuers"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +43,12 @@ class Issuer(db.Model):
     url: Mapped[str] = mapped_column(sa.String(2000))
     email: Mapped[str | None] = mapped_column(sa.String(320))
     description: Mapped[str | None] = mapped_column(sa.Text)
+    status_method: Mapped[StatusMethod] = mapped_column(
+        sa.Enum(StatusMethod, native_enum=False, length=16), default=StatusMethod.bitstring)
+    # OB 3.0 issuer id: did:web (needs CAIRN_BASE_URL on HTTPS) instead of the Profile URL.
+    did_web: Mapped[bool] = mapped_column(default=False)
+    # How many status list entries were handed out; entry n lives in list group n // 65,536.
+    status_entries: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     memberships: Mapped[list[Membership]] = relationship(

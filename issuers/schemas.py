@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from cairn.http import PageArgs, PageOut
 from cairn.urls import public_url
-from issuers.models import KeyType, Role
+from issuers.models import KeyType, Role, StatusMethod
 
 URL = ma.fields.Url(schemes={"http", "https"}, required=True,
                     metadata={"description": "The issuer's home page."})
@@ -16,6 +16,11 @@ class IssuerIn(ma.Schema):
     email = ma.fields.Email(load_default=None, allow_none=True)
     description = ma.fields.String(load_default=None, allow_none=True,
                                    validate=ma.validate.Length(max=5000))
+    status_method = ma.fields.Enum(StatusMethod, by_value=True, metadata={
+        "description": "The credentialStatus of new OB 3.0 credentials: `bitstring` (W3C "
+                       "Bitstring Status List, default) or `1edtech` (1EdTechRevocationList)."})
+    did_web = ma.fields.Boolean(metadata={
+        "description": "Use did:web as the OB 3.0 issuer id (Cairn must run on HTTPS)."})
 
 
 class IssuerPatch(IssuerIn):
@@ -28,8 +33,11 @@ class IssuerOut(ma.Schema):
     url = ma.fields.String()
     email = ma.fields.String(allow_none=True)
     description = ma.fields.String(allow_none=True)
+    status_method = ma.fields.Enum(StatusMethod, by_value=True)
+    did_web = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
     public_url = ma.fields.Function(lambda issuer: public_url(f"/issuers/{issuer.public_id}"))
+    ob3_url = ma.fields.Function(lambda issuer: public_url(f"/issuers/{issuer.public_id}/ob3"))
 
 
 class IssuerPage(PageOut):

@@ -6,11 +6,12 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, transaction, utcnow
-from cairn.errors import Conflict
+from cairn.errors import Conflict, ValidationFailed
 from cairn.keyring import decrypt_secret, encrypt_secret
 from cairn.users import User, create_user, find_user_by_email
 from credentials.keys import generate_key_pair, load_private_key
@@ -18,7 +19,7 @@ from issuers.errors import IssuerNotFound, KeyNotFound, LastOwner
 from issuers.models import Issuer, KeyType, Membership, Role, SigningKey
 from issuers.permissions import authorize, visible_issuers_clause
 
-PROFILE_FIELDS = ("name", "url", "email", "description")
+PROFILE_FIELDS = ("name", "url", "email", "description", "status_method", "did_web")
 
 
 def find_issuer(public_id: str) -> Issuer | None:
@@ -43,20 +44,29 @@ def create_issuer(actor: Actor, profile: dict[str, Any]) -> Issuer:
                            {"scope": ["issuers:write"]})
     if actor.issuer_public_id is not None:
         raise MissingScope("A token limited to one issuer cannot create issuers.")
+    _check_did_web(profile)
     with transaction():
-        issuer = Issuer(**{name: profile.get(name) for name in PROFILE_FIELDS})
+        issuer = Issuer(**{name: profile[name] for name in PROFILE_FIELDS if name in profile})
         issuer.memberships.append(Membership(user_id=actor.user_id, role=Role.owner))
         db.session.add(issuer)
     return issuer
 
 
 def update_issuer(actor: Actor, public_id: str, changes: dict[str, Any]) -> Issuer:
+    _check_did_web(changes)
     with transaction():
         issuer = get_issuer(actor, public_id, "edit_issuer")
         for name in PROFILE_FIELDS:
             if name in changes:
                 setattr(issuer, name, changes[name])
     return issuer
+
+
+def _check_did_web(profile: dict[str, Any]) -> None:
+    """did:web resolves over HTTPS only (did:web §3.2), so Cairn must be served on it."""
+    if profile.get("did_web") and not current_app.config["BASE_URL"].startswith("https://"):
+        raise ValidationFailed("did:web needs Cairn served over HTTPS.", {
+            "did_web": ["Set CAIRN_BASE_URL to an https:// origin to use did:web."]})
 
 
 def list_issuers(actor: Actor, *, limit: int, after: int | None) -> list[Issuer]:

@@ -15,6 +15,7 @@ class IdentityType(enum.StrEnum):
     email = "email"
     url = "url"
     telephone = "telephone"
+    did = "did"  # OB 3.0 only names it; OB 2.0 documents publish it as a url identity
 
 
 class RecipientIdentity(db.Model):

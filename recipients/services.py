@@ -14,6 +14,7 @@ from recipients.models import IdentityType, RecipientIdentity
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TELEPHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._%-]$")  # W3C DID Core §3.1
 
 
 def normalise_identity(identity_type: IdentityType, value: str) -> str:
@@ -28,6 +29,10 @@ def normalise_identity(identity_type: IdentityType, value: str) -> str:
         if not _TELEPHONE.match(digits):
             raise _invalid("Not a telephone number in international form (+15551234567).")
         return digits
+    if identity_type is IdentityType.did:
+        if not _DID.match(value):
+            raise _invalid("Not a DID (did:method:identifier).")
+        return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _invalid("Not an http(s) URL.")

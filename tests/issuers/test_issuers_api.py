@@ -40,19 +40,21 @@ def test_the_last_owner_cannot_step_down(api, issuer):
     assert response.status_code == 409 and response.json["code"] == "last_owner"
 
 
-def test_first_award_generates_an_encrypted_rsa_key(api, award, issuer, client):
+def test_first_award_generates_encrypted_rsa_and_ed25519_keys(api, award, issuer, client):
     keys = api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
-    assert [k["type"] for k in keys] == ["rsa"]
+    assert sorted(k["type"] for k in keys) == ["ed25519", "rsa"]
     assert "PRIVATE" not in str(keys)
-    stored = db.session.scalar(sa.select(SigningKey))
-    assert "PRIVATE" not in stored.private_encrypted
-    assert stored.private_encrypted.startswith("v1.")
-    assert client.get(keys[0]["public_url"]).get_json()["publicKeyPem"] == keys[0]["public_key_pem"]
+    for stored in db.session.scalars(sa.select(SigningKey)):
+        assert "PRIVATE" not in stored.private_encrypted
+        assert stored.private_encrypted.startswith("v1.")
+    rsa = next(k for k in keys if k["type"] == "rsa")
+    assert client.get(rsa["public_url"]).get_json()["publicKeyPem"] == rsa["public_key_pem"]
 
 
 def test_retired_key_still_verifies_but_new_awards_use_a_new_key(api, issuer, make_award, client):
     first = make_award()
-    key = api.get(f"/api/v1/issuers/{issuer['id']}/keys").json[0]
+    key = next(k for k in api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
+               if k["type"] == "rsa")
     retired = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
     assert retired.json["retired_at"] is not None
     second = make_award(recipient={"identity": "grace@example.org"})

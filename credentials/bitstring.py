@@ -1,0 +1,49 @@
+"""The bits of a W3C Bitstring Status List (v1.0 §2.1, §3.1).
+
+Index 0 is the left-most (most significant) bit of the first byte. `encodedList` is
+the Multibase base64url (prefix "u", no padding) of the GZIP-compressed bitstring.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+
+#: The spec's minimum size, 16 KiB: large enough that one index tells nothing.
+MIN_ENTRIES = 131_072
+
+
+def empty(entries: int = MIN_ENTRIES) -> bytes:
+    return bytes(entries // 8)
+
+
+def get_bit(bits: bytes, index: int) -> bool:
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def with_bit(bits: bytes, index: int, value: bool) -> bytes:
+    changed = bytearray(bits)
+    if value:
+        changed[index // 8] |= 0x80 >> (index % 8)
+    else:
+        changed[index // 8] &= ~(0x80 >> (index % 8)) & 0xFF
+    return bytes(changed)
+
+
+def encode(bits: bytes) -> str:
+    compressed = gzip.compress(bits, compresslevel=9, mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).decode().rstrip("=")
+
+
+def decode(encoded: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
+    """The bitstring of an `encodedList`; refuses a gzip bomb past `max_bytes`."""
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList must be multibase base64url (prefix 'u')")
+    body = encoded[1:]
+    compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as stream:
+        bits = stream.read(max_bytes + 1)
+    if len(bits) > max_bytes:
+        raise ValueError("encodedList is too large")
+    return bits
