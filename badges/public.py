@@ -61,11 +61,9 @@ def achievement_document(badge_class_id: str):
 
 @bp.route("/assertions/<assertion_id>/credential")
 def credential_document(assertion_id: str):
-    """The OB 3.0 credential with its Data Integrity proof, exactly as signed."""
+    """The OB 3.0 credential with its Data Integrity proof, exactly as signed (JSON for
+    browsers too: people download it; the badge page is the assertion URL)."""
     assertion = awards.get_public_assertion(assertion_id)
-    if wants_html():
-        return render_template("badges/assertion.html", assertion=assertion,
-                               urls=assertion_urls(assertion))
     response = Response(assertion.credential, mimetype="application/vc+ld+json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")

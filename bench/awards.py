@@ -18,7 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
-from serve import DATABASES, award_body, create_badge_class, machine, percentiles, served
+from serve import (
+    DATABASES,
+    award_body,
+    create_badge_class,
+    load_average,
+    machine,
+    percentiles,
+    served,
+)
 
 TARGET_AWARDS_PER_SECOND = 300
 CLIENT_THREADS = 8
@@ -76,7 +84,7 @@ def main() -> None:
     parser.add_argument("--database", choices=DATABASES, default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
-    conditions = machine()
+    load_at_start = load_average()
 
     with served(args.database, workers=args.workers) as server, requests.Session() as setup:
         issuer_id, badge_class_id = create_badge_class(setup, server)
@@ -99,7 +107,7 @@ def main() -> None:
 
     print(f"awards: {args.database}, gunicorn {args.workers} sync workers, "
           f"{CLIENT_THREADS} client threads, {WARM_UP} warm-up requests of each kind not counted; "
-          f"{conditions}")
+          f"{machine(load_at_start)}")
     report("floor GET /api/v1/issuers/<id>", floor)
     report("POST .../assertions", awards)
     print(f"  total awards {awards.count}, wall {awards.wall:.2f} s, "

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from serve import DATABASES, award_body, create_badge_class, machine, percentiles, served
+from serve import (
+    DATABASES,
+    award_body,
+    create_badge_class,
+    load_average,
+    machine,
+    percentiles,
+    served,
+)
 
 TARGET_RPS = 1500
 TARGET_P99_MS = 25
@@ -106,7 +114,7 @@ def report(label: str, load: Load) -> None:
 
 
 def bench(database: str, workers: int, seconds: int, wrk: str | None) -> None:
-    conditions = machine()
+    load_at_start = load_average()
     with served(database, workers=workers) as server, requests.Session() as session:
         _, badge_class_id = create_badge_class(session, server)
         response = session.post(
@@ -126,7 +134,7 @@ def bench(database: str, workers: int, seconds: int, wrk: str | None) -> None:
 
     print(f"hosted: {database}, gunicorn {workers} sync workers, "
           f"{'wrk -t1' if wrk else 'python'} with {CONNECTIONS} connections, {seconds} s each; "
-          f"{conditions}")
+          f"{machine(load_at_start)}")
     report("floor GET /static/cairn.css", floor)
     report("GET /assertions/<id>", hosted)
     print(f"  {hosted.rps / TARGET_RPS:.2f}x the {TARGET_RPS} req/s target; "

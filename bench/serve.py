@@ -160,9 +160,14 @@ def award_body(email: str) -> dict[str, Any]:
             "narrative": "Completed all modules."}
 
 
-def machine() -> str:
-    """CPUs and the 1-minute load before a run: figures taken on a busy machine mean little."""
-    return f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
+def load_average() -> float:
+    """The 1-minute load, printed with the figures: on a busy machine they mean little."""
+    return os.getloadavg()[0]
+
+
+def machine(load_at_start: float) -> str:
+    return (f"{os.cpu_count()} CPUs, load average {load_at_start:.2f} at start, "
+            f"{load_average():.2f} at end")
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:

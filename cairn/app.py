@@ -71,15 +71,16 @@ def _instance_secret(path: Path) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from badges import public as badges_public
+    from badges import verify_views
     from badges import views as badges_views
     from cairn import cli, pages, token_views
     from issuers import public as issuers_public
     from issuers import views as issuers_views
 
     api = Api(app)
-    for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp):
+    for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp):
         api.register_blueprint(blueprint)
-        csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF exposure
-    for blueprint in (pages.bp, issuers_public.bp, badges_public.bp):
+        csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
+    for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)

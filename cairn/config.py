@@ -39,5 +39,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    # Whether the verifier may fetch private, loopback and link-local addresses (tests only).
+    VERIFY_ALLOW_PRIVATE = False
+    # Verifications per minute per client address (API and page together); 0 means no limit.
+    VERIFY_RATE_PER_MINUTE = 60
     # Log of every request that changed something is noisy in tests; keep INFO by default.
     LOG_LEVEL = "INFO"

@@ -14,8 +14,8 @@ the key and checks that it belongs to the issuer (Data Integrity 1.0 section 4.5
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,7 +77,8 @@ def sign_with_template(template: CanonicalTemplate, values: Mapping[str, str],
                        ) -> dict[str, Any]:
     """`sign(template.fill(values), ...)`, canonicalizing by substitution (templates.py)."""
     document = template.fill(values)
-    if "proof" in document or _with_suite_context(document) is not document:
+    context = document.get("@context")
+    if "proof" in document or _suite_context(context) is not context:
         return sign(document, private_key, verification_method=verification_method,
                     created=created, proof_purpose=proof_purpose)
     options = _proof_options(verification_method, created, proof_purpose)
@@ -94,6 +95,8 @@ def proofs_of(document: Mapping[str, Any]) -> list[Any]:
 
 def verify(document: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[ProofCheck]:
     """Check every proof of the document with one key; a document without proof fails."""
+    if not isinstance(document, Mapping):
+        return [ProofCheck(False, "a credential must be a JSON object")]
     proofs = proofs_of(document)
     if not proofs:
         return [ProofCheck(False, "the document has no proof")]
@@ -103,8 +106,8 @@ def verify(document: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[Pr
 def verify_proof(document: Mapping[str, Any], proof: Any, public_key: Ed25519PublicKey
                  ) -> ProofCheck:
     """Check one proof of `document` (eddsa-rdfc-2022 section 3.3.2, Verify Proof)."""
-    if not isinstance(proof, Mapping):
-        return ProofCheck(False, "a proof must be a JSON object")
+    if not isinstance(proof, Mapping) or not isinstance(document, Mapping):
+        return ProofCheck(False, "a credential and its proof must be JSON objects")
     method, purpose = proof.get("verificationMethod"), proof.get("proofPurpose")
     warnings = () if isinstance(document.get("proof"), list) else (
         "proof is a single object; the Open Badges 3.0 JSON Schema requires an array",)
@@ -178,15 +181,19 @@ def _without_proof(document: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "proof"}
 
 
-def _with_suite_context(document: dict[str, Any]) -> dict[str, Any]:
-    """The document itself if its @context defines DataIntegrityProof, else a copy with the
-    Data Integrity context appended."""
-    context = document.get("@context")
+def _suite_context(context: Any) -> Any:
+    """The @context itself if it defines DataIntegrityProof, else it with the Data Integrity
+    context appended (as Digital Bazaar's libraries do)."""
     contexts = context if isinstance(context, list) else [context]
-    if any(c in _SUITE_CONTEXTS for c in contexts):
-        return document
-    return {**document, "@context": [*(c for c in contexts if c is not None),
-                                     DATA_INTEGRITY_CONTEXT]}
+    if any(c in _SUITE_CONTEXTS for c in contexts if isinstance(c, str)):
+        return context
+    return [*(c for c in contexts if c is not None), DATA_INTEGRITY_CONTEXT]
+
+
+def _with_suite_context(document: dict[str, Any]) -> dict[str, Any]:
+    context = document.get("@context")
+    with_suite = _suite_context(context)
+    return document if with_suite is context else {**document, "@context": with_suite}
 
 
 def _proof_options(verification_method: str, created: datetime, proof_purpose: str
@@ -208,45 +215,58 @@ def _secured(unsecured: dict[str, Any], existing: list[Any], options: dict[str, 
 
 def _hash_data(unsecured: Mapping[str, Any], options: Mapping[str, Any],
                canonical_document: str) -> bytes:
-    """sha256(canonical proof configuration) || sha256(canonical document) (section 3.3.4)."""
-    config = {"@context": _with_suite_context(dict(unsecured)).get("@context"), **options}
-    return (hashlib.sha256(_canonical_proof_config(config).encode("utf-8")).digest()
+    """sha256(canonical proof configuration) || sha256(canonical document) (section 3.3.4).
+    The proof configuration is the options with the document's @context."""
+    context = _suite_context(unsecured.get("@context"))
+    return (hashlib.sha256(_canonical_proof_config(context, options).encode("utf-8")).digest()
             + hashlib.sha256(canonical_document.encode("utf-8")).digest())
 
 
-_proof_templates: dict[Any, tuple[CanonicalTemplate, dict[str, str]] | None] = {}
+_proof_templates: dict[Any, tuple[CanonicalTemplate, tuple[tuple[str, str], ...]] | None] = {}
+"""Proof configuration shape -> its template, or None if it cannot have one."""
 
 
-def _canonical_proof_config(config: dict[str, Any]) -> str:
+def _canonical_proof_config(context: Any, options: Mapping[str, Any]) -> str:
     """The canonical proof configuration, from a template per shape (context, type,
-    cryptosuite, purpose and keys) whose other string values are placeholders: a proof
-    configuration has one blank node, so the template is always sound."""
-    variable = {k: v for k, v in config.items() if k != "@context" and k not in
-                _PROOF_SHAPE_KEYS}
-    fixed = tuple(config.get(k) for k in _PROOF_SHAPE_KEYS)
-    if not all(isinstance(v, str) for v in (*variable.values(), *fixed)):
-        return jsonld.canonicalize(config)
-    context = config.get("@context")
-    shape = (tuple(context) if isinstance(context, list) and all(
-        isinstance(c, str) for c in context) else json.dumps(context), fixed, tuple(variable))
-    if shape not in _proof_templates:
+    cryptosuite, purpose and option names) whose other string values are placeholders: a
+    proof configuration has one blank node, so the template is always sound."""
+    variable = {k: v for k, v in options.items() if k not in _PROOF_SHAPE_KEYS}
+    fixed = tuple(options.get(k) for k in _PROOF_SHAPE_KEYS)
+    shape = (tuple(context) if isinstance(context, list) else context, fixed, tuple(variable))
+    try:
+        entry = _proof_templates.get(shape, False)
+    except TypeError:  # an inline context object: not a dictionary key, and rare
+        entry = None
+    if entry is False:
         if len(_proof_templates) >= _PROOF_TEMPLATE_LIMIT:
             _proof_templates.clear()
-        _proof_templates[shape] = _proof_template(config, list(variable))
-    entry = _proof_templates[shape]
-    if entry is None:
-        return jsonld.canonicalize(config)
+        entry = _proof_templates[shape] = _proof_template(context, options, list(variable))
+    if entry is None or not all(isinstance(v, str) for v in variable.values()):
+        return jsonld.canonicalize({"@context": context, **options})
+    return _filled_proof_config(entry, tuple(variable.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _filled_proof_config(entry: tuple[CanonicalTemplate, tuple[tuple[str, str], ...]],
+                         variable: tuple[tuple[str, str], ...]) -> str:
+    """Remembered because a batch of credentials signed in the same second shares the whole
+    proof configuration (`created` has seconds precision)."""
     template, sentinels = entry
-    return template.canonicalize({sentinels[k]: v for k, v in variable.items()})
+    by_key = dict(sentinels)
+    return template.canonicalize({by_key[k]: v for k, v in variable})
 
 
-def _proof_template(config: dict[str, Any], keys: list[str]
-                    ) -> tuple[CanonicalTemplate, dict[str, str]] | None:
+def _proof_template(context: Any, options: Mapping[str, Any], keys: list[str]
+                    ) -> tuple[CanonicalTemplate, tuple[tuple[str, str], ...]] | None:
     sentinels = {k: f"urn:cairn:placeholder:proof-option-{i}" for i, k in enumerate(keys)}
+    if not all(isinstance(options.get(k), str) for k in _PROOF_SHAPE_KEYS):
+        return None
     try:
-        return CanonicalTemplate({**config, **sentinels}, list(sentinels.values())), sentinels
+        template = CanonicalTemplate({"@context": context, **options, **sentinels},
+                                     list(sentinels.values()))
     except ValueError:  # e.g. an undefined option: full canonicalization reports it
         return None
+    return template, tuple(sentinels.items())
 
 
 def _proof_problem(proof: Mapping[str, Any]) -> str | None:
@@ -258,6 +278,8 @@ def _proof_problem(proof: Mapping[str, Any]) -> str | None:
         return f"proof created {created!r} is not an XML Schema dateTimeStamp"
     if not isinstance(proof.get("verificationMethod"), str):
         return "the proof has no verificationMethod"
+    if "proofValue" not in proof:
+        return "the proof has no proofValue"
     return None
 
 

@@ -57,8 +57,9 @@ CONTEXT_FILES: dict[str, str] = {
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")  # PyLD's and jsonld.js's
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")  # jsonld.js's BCP 47 check
 _LITERAL_SPECIAL = re.compile(r'[\x00-\x1f\x7f"\\]')
-_LITERAL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
-    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, LF and CR
+_CONTROL_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {
+    0x08: "\\b", 0x0C: "\\f"}
 _IRI_SPECIAL = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _IRI_ESCAPES = {ord(c): f"\\u{ord(c):04X}" for c in '<>"{}|^`\\' + "".join(map(chr, range(0x21)))}
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -92,12 +93,9 @@ def bundled_context(url: str) -> Any:
 
 
 def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """PyLD document loader for the bundled contexts only.
-
-    The `"tag": "static"` entry is what makes PyLD keep the resolved context in its
-    process-wide cache; without it every call reloads and re-resolves every context. Each
-    file is parsed once; callers get a copy so that nobody can alter the cached one.
-    """
+    """PyLD document loader for the bundled contexts only. `"tag": "static"` is what makes
+    PyLD keep the resolved context in its process-wide cache; without it every call reloads
+    and re-resolves every context. Each file is parsed once; callers get a copy."""
     if url not in CONTEXT_FILES:
         raise UnknownContext(url)
     return {"contextUrl": None, "documentUrl": url, "tag": "static",
@@ -150,14 +148,16 @@ class _SafeProcessor(jsonld.JsonLdProcessor):
 
     def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None,
                     defined=None):
-        if local_ctx is not None or not isinstance(active_ctx, frozendict):
+        if local_ctx is not None or not isinstance(active_ctx, frozendict) or not isinstance(
+                value, str):
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         key = (active_ctx["_uuid"], value, base, vocab)
-        if key not in self._iris:
+        iri = self._iris.get(key, self)
+        if iri is self:
             if len(self._iris) >= _MEMO_LIMIT * 8:
                 self._iris.clear()
-            self._iris[key] = super()._expand_iri(active_ctx, value, base, vocab)
-        return self._iris[key]
+            iri = self._iris[key] = super()._expand_iri(active_ctx, value, base, vocab)
+        return iri
 
     def _expand(self, active_ctx, active_property, element, options, inside_list=False,
                 inside_index=False, type_scoped_ctx=None):
@@ -230,12 +230,6 @@ def _check_expanded(value: Any) -> None:
 _processor = _SafeProcessor()
 
 
-def _root_cause(error: BaseException) -> BaseException:
-    while error.__cause__ is not None:
-        error = error.__cause__
-    return error
-
-
 def rdf_dataset(document: Mapping[str, Any]) -> list[Quad]:
     """The RDF dataset of a JSON-LD document (JSON-LD 1.1 toRDF), in safe mode.
 
@@ -247,9 +241,11 @@ def rdf_dataset(document: Mapping[str, Any]) -> list[Quad]:
     try:
         graphs = _processor.to_rdf(dict(document), options)
     except jsonld.JsonLdError as error:
-        cause = _root_cause(error)
+        cause: BaseException = error
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
         if isinstance(cause, CanonicalizationError):
-            raise cause from error
+            raise cause from None
         raise CanonicalizationError(f"invalid JSON-LD: {cause}") from error
     quads: list[Quad] = []
     for graph_name, triples in graphs.items():
@@ -264,7 +260,11 @@ def rdf_dataset(document: Mapping[str, Any]) -> list[Quad]:
 
 def escape_literal(value: str) -> str:
     """A literal's lexical form as canonical N-Quads writes it between the quotes."""
-    return value.translate(_LITERAL_ESCAPES) if _LITERAL_SPECIAL.search(value) else value
+    if not _LITERAL_SPECIAL.search(value):
+        return value
+    value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace(
+        "\r", "\\r").replace("\t", "\\t")
+    return value.translate(_CONTROL_ESCAPES) if _CONTROL.search(value) else value
 
 
 def escape_iri(value: str) -> str:

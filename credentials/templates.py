@@ -34,6 +34,8 @@ from credentials import jsonld
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 _POSITIONS = ("subject", "object", "name")
+_PLAIN_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*):(//)?[^\s]*$")
+"""JSON-LD's absolute IRI (jsonld.is_absolute_iri) without the blank node prefix `_:`."""
 
 Slot = tuple[str, bool]
 """(placeholder, whether the value is an IRI)."""
@@ -59,10 +61,19 @@ class CanonicalTemplate:
         self.sound = _is_sound(quads, slots)
         if self.sound:
             labels = jsonld.canonical_labels(quads)
-            self._static_lines = {jsonld.nquad(q, labels) for i, q in enumerate(quads)
-                                  if i not in slots}
-            self._line_formats = [_line_format(quads[i], slots[i], labels) for i in slots]
-            self._slot_kinds = {slot for s in slots.values() for _, slot in s}
+            self._slot_order: dict[Slot, int] = {}
+            static = [[jsonld.nquad(q, labels)[:-1]] for i, q in enumerate(quads) if i not in slots]
+            dynamic = [_line_pieces(quads[i], slots[i], labels, self._slot_order) for i in slots]
+            self._ordered = _order_is_fixed(static + dynamic)
+            if self._ordered:  # e.g. a proof configuration: every line has its own predicate
+                lines = sorted(static + dynamic, key=_fixed_prefix)
+                self._static_lines = frozenset()
+            else:
+                lines = dynamic
+                self._static_lines = frozenset(line[0] for line in static)
+            pieces = [p for line in lines for p in (*line, "\n")]
+            self._pieces = [p if isinstance(p, str) else "" for p in pieces]
+            self._fields = [(n, p) for n, p in enumerate(pieces) if isinstance(p, int)]
         else:
             self._quads = quads
             self._slots = slots
@@ -76,19 +87,24 @@ class CanonicalTemplate:
     def canonicalize(self, values: Mapping[str, str]) -> str:
         """What `jsonld.canonicalize(self.fill(values))` returns, usually far faster."""
         self._check_values(values)
-        if not all(is_plain_iri(values[p], self._more_terms)
-                   for p in self._iri_placeholders):
-            return jsonld.canonicalize(self._fill(values))
+        for placeholder in self._iri_placeholders:
+            if not is_plain_iri(values[placeholder], self._more_terms):
+                return jsonld.canonicalize(self._fill(values))
         if not self.sound:
             return jsonld.canonicalize_dataset(_unique(self._substituted_quads(values)))
-        rendered = {}
-        for placeholder, is_iri in self._slot_kinds:
-            value = values[placeholder]
-            rendered[placeholder, is_iri] = ("<" + jsonld.escape_iri(value) + ">" if is_iri
-                                             else '"' + jsonld.escape_literal(value) + '"')
-        lines = self._static_lines.copy()
-        lines.update(line.format_map(rendered) for line in self._line_formats)
-        return "".join(sorted(lines))
+        escape_iri, escape_literal = jsonld.escape_iri, jsonld.escape_literal
+        rendered = [
+            "<" + escape_iri(values[p]) + ">" if is_iri else '"' + escape_literal(values[p]) + '"'
+            for p, is_iri in self._slot_order]
+        pieces = self._pieces.copy()
+        for position, slot in self._fields:
+            pieces[position] = rendered[slot]
+        if self._ordered:
+            return "".join(pieces)
+        # Lines are sorted without their newline: no canonical line is a prefix of another
+        # (a literal or IRI cannot hold a raw " or >), so the order is the same.
+        dynamic = "".join(pieces)[:-1].split("\n")
+        return "\n".join(sorted(self._static_lines.union(dynamic))) + "\n"
 
     def _fill(self, values: Mapping[str, str]) -> dict[str, Any]:
         return json.loads("".join(
@@ -119,13 +135,14 @@ def is_plain_iri(value: str, more_terms: frozenset[str] = frozenset()) -> bool:
     """True if JSON-LD IRI expansion leaves `value` unchanged whatever the context: absolute,
     not a blank node, neither it nor its scheme a term of a bundled context or of
     `more_terms` (a compact IRI like `xsd:date` would be expanded)."""
-    if not jsonld.is_absolute_iri(value) or value.startswith("_:"):
+    match = _PLAIN_IRI.match(value)
+    if match is None:
         return False
     terms = _bundled_terms()
     if value in terms or value in more_terms:
         return False
-    scheme, _, rest = value.partition(":")
-    return rest.startswith("//") or (scheme not in terms and scheme not in more_terms)
+    scheme = match.group(1)
+    return match.group(2) is not None or (scheme not in terms and scheme not in more_terms)
 
 
 @functools.cache
@@ -222,8 +239,6 @@ def _slots_by_quad(quads: list[jsonld.Quad], placeholders: set[str]
             if component is None or component["value"] not in placeholders:
                 continue
             placeholder = component["value"]
-            if component["type"] == "blank node":
-                continue
             if position == "object" and quad["predicate"]["value"] == _RDF_TYPE:
                 raise ValueError(f"placeholder {placeholder!r} is a type: type-scoped contexts "
                                  "would change with its value")
@@ -250,38 +265,43 @@ def _is_sound(quads: list[jsonld.Quad], slots: Mapping[int, Any]) -> bool:
     return not any(blank_nodes(quads[i]) for i in slots)
 
 
-def _line_format(quad: jsonld.Quad, slots: list[tuple[str, Slot]], labels: Mapping[str, str]
-                 ) -> _SlotFormat:
-    """A canonical line as a format string whose fields are the slots."""
+def _line_pieces(quad: jsonld.Quad, slots: list[tuple[str, Slot]], labels: Mapping[str, str],
+                 slot_order: dict[Slot, int]) -> list[str | int]:
+    """A canonical line (no newline) as text pieces and slot numbers (their index in
+    `slot_order`, which grows as new slots are met)."""
     by_position = dict(slots)
-    fields: list[Slot] = []
-    terms = []
+    pieces: list[str | int] = []
     for position in ("subject", "predicate", "object", "name"):
         component = quad.get(position)
         if component is None:
             continue
+        if pieces:
+            pieces.append(" ")
         slot = by_position.get(position)
         if slot is None:
-            terms.append(jsonld.term(component, labels).replace("{", "{{").replace("}", "}}"))
+            pieces.append(jsonld.term(component, labels))
             continue
-        fields.append(slot)
-        text = f"{{{len(fields) - 1}}}"
+        pieces.append(slot_order.setdefault(slot, len(slot_order)))
         if not slot[1]:  # a literal keeps its datatype or language after the slot
-            text += jsonld.term({**component, "value": ""}, labels)[2:].replace(
-                "{", "{{").replace("}", "}}")
-        terms.append(text)
-    return _SlotFormat(" ".join(terms) + " .\n", fields)
+            pieces.append(jsonld.term({**component, "value": ""}, labels)[2:])
+    return [*pieces, " ."]
 
 
-class _SlotFormat:
-    """str.format with slots (placeholder, is_iri) as positional fields: C speed per line."""
+def _fixed_prefix(line: list[str | int]) -> str:
+    """The text of a line before its first slot."""
+    prefix = []
+    for piece in line:
+        if not isinstance(piece, str):
+            break
+        prefix.append(piece)
+    return "".join(prefix)
 
-    def __init__(self, text: str, fields: list[Slot]) -> None:
-        self.text = text
-        self.fields = fields
 
-    def format_map(self, rendered: Mapping[Slot, str]) -> str:
-        return self.text.format(*[rendered[f] for f in self.fields])
+def _order_is_fixed(lines: list[list[str | int]]) -> bool:
+    """True if sorting never depends on the values: no line's text before its first slot is
+    a prefix of another's (checking neighbours in sorted order is enough)."""
+    prefixes = sorted(_fixed_prefix(line) for line in lines)
+    return all(not b.startswith(a) for a, b in zip(prefixes, prefixes[1:], strict=False))
 
 
 def _probe(template: CanonicalTemplate) -> None:

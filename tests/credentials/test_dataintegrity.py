@@ -276,6 +276,26 @@ def test_literals_are_escaped_as_rdfc_1_0_requires():
     assert line.endswith('"a\\tb\\u0007c\\bd\\fe\\u007F\\"\\\\\\r\\n\u00e9" .')
 
 
+def test_indistinguishable_blank_nodes_are_labelled_as_pyld_does():
+    evidence = {"type": ["Evidence"], "narrative": "Same text"}
+    credential = {**basic_credential(), "evidence": [evidence, dict(evidence)]}
+    expected = pyld_jsonld.normalize(credential, {
+        "algorithm": "URDNA2015", "format": "application/n-quads",
+        "documentLoader": jsonld.document_loader})
+    assert jsonld.canonicalize(credential) == expected
+
+
+def test_a_poison_dataset_fails_fast():
+    """Eight mutually linked blank nodes that nothing tells apart: RDFC-1.0 would try every
+    permutation; like rdf-canonize, Cairn gives up after one deep iteration per node."""
+    link = {"type": "IRI", "value": "https://example.org/link"}
+    quads = [{"subject": {"type": "blank node", "value": f"_:n{a}"}, "predicate": link,
+              "object": {"type": "blank node", "value": f"_:n{b}"}}
+             for a in range(8) for b in range(8) if a != b]
+    with pytest.raises(jsonld.CanonicalizationError, match="deep iterations"):
+        jsonld.canonicalize_dataset(quads)
+
+
 @pytest.mark.parametrize("change", [
     {"id": "credentials/1"},
     {"type": ["VerifiableCredential", "OpenBadgeCredential", "LocalType"]},

@@ -107,6 +107,24 @@ def test_substitution_equals_full_canonicalization(templates, kind):
         assert template.canonicalize(values) == jsonld.canonicalize(template.fill(values))
 
 
+def test_a_proof_configuration_keeps_a_fixed_line_order():
+    """One blank node, one line per predicate: the order never depends on the values, so
+    the template skips the sort; it must still match full canonicalization."""
+    created, method = "cairn:placeholder:created", "urn:cairn:placeholder:method"
+    template = CanonicalTemplate({"@context": CONTEXT, "type": "DataIntegrityProof",
+                                  "cryptosuite": "eddsa-rdfc-2022", "created": created,
+                                  "verificationMethod": method, "proofPurpose": "assertionMethod"},
+                                 [created, method])
+    assert template.sound and template._ordered
+    rng = random.Random("proof")
+    for _ in range(30):
+        suffix = "".join(c for c in random_text(rng) if not c.isspace())
+        values = {created: random_text(rng),
+                  method: rng.choice(["https://example.org/k{", "did:key:z6Mk#z6Mk", "tag:x"])
+                  + suffix}
+        assert template.canonicalize(values) == jsonld.canonicalize(template.fill(values))
+
+
 def test_repeated_values_collapse_as_the_node_map_does(templates):
     values = random_values(random.Random(1), email=False)
     values[EVIDENCE_ID] = values[RECIPIENT] = values[CREDENTIAL_ID]
