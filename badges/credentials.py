@@ -2,11 +2,18 @@
 
 Data Integrity (eddsa-rdfc-2022) with the issuer's Ed25519 key, and the same
 credential as VC-JWT with RS256 (the interoperable minimum) and EdDSA.
+
+Credentials of one badge class differ only in a few strings (id, dates, recipient,
+evidence, status entry), so the document is built once per shape with placeholders and
+canonicalised by substitution (credentials/templates.py, checked byte-identical to a
+full canonicalisation when the template is built).
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from badges.documents import badge_class_image_url, badge_class_ob3_url, credential_url
@@ -14,10 +21,16 @@ from badges.models import Assertion, BadgeClass
 from badges.status import status_entry
 from cairn.db import utcnow
 from credentials import dataintegrity, ob3, vcjwt
+from credentials.ob3 import iso
+from credentials.templates import CanonicalTemplate
 from issuers.documents import profile_ob3, verification_method_id
 from issuers.models import KeyType
 from issuers.services import private_key, signing_key
 from recipients.models import IdentityType
+
+_TEMPLATES: OrderedDict[tuple, CanonicalTemplate] = OrderedDict()
+_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES_MAX = 256
 
 
 def achievement_ob3(badge_class: BadgeClass) -> dict[str, Any]:
@@ -28,32 +41,91 @@ def achievement_ob3(badge_class: BadgeClass) -> dict[str, Any]:
         tags=badge_class.tags, alignments=badge_class.alignments)
 
 
-def _subject(assertion: Assertion, achievement: dict[str, Any]) -> dict[str, Any]:
+def _values(assertion: Assertion) -> dict[str, str]:
+    """The strings that differ between awards of one shape, by name."""
+    values = {"id": credential_url(assertion.public_id), "valid_from": iso(assertion.issued_on)}
+    if assertion.expires_at:
+        values["valid_until"] = iso(assertion.expires_at)
     if assertion.recipient_type in (IdentityType.url, IdentityType.did):
-        return ob3.subject_by_id(assertion.recipient.value, achievement)
-    return ob3.subject_by_identifier(
-        identity_type=assertion.recipient_type.value, identity_hash=assertion.recipient_hash,
-        salt=assertion.recipient_salt, achievement_document=achievement)
+        values["subject"] = assertion.recipient.value
+    else:
+        values["identity_hash"] = assertion.recipient_hash
+        values["salt"] = assertion.recipient_salt
+    for position, item in enumerate(assertion.evidence):
+        for field in ("url", "name", "narrative"):
+            if item.get(field):
+                values[f"evidence.{position}.{field}"] = item[field]
+    entry = status_entry(assertion)
+    for field in ("id", "statusListIndex", "statusListCredential"):
+        if field in entry:
+            values[f"status.{field}"] = entry[field]
+    return values
+
+
+def _placeholder(name: str) -> str:
+    """Sentinels; IRIs must look absolute or JSON-LD would resolve or drop them."""
+    iri = name in ("id", "subject", "status.id", "status.statusListCredential") \
+        or name.endswith(".url")
+    return f"urn:cairn:placeholder:{name}" if iri else f"cairn:placeholder:{name}"
+
+
+def _document(assertion: Assertion, values: dict[str, str]) -> dict[str, Any]:
+    """The unsigned credential with `values` in place (real ones, or placeholders)."""
+    achievement = achievement_ob3(assertion.badge_class)
+    if "subject" in values:
+        subject = ob3.subject_by_id(values["subject"], achievement)
+    else:
+        subject = ob3.subject_by_identifier(
+            identity_type=assertion.recipient_type.value, identity_hash=values["identity_hash"],
+            salt=values["salt"], achievement_document=achievement)
+    document = ob3.credential(
+        id=values["id"], issuer=profile_ob3(assertion.issuer), subject=subject,
+        name=assertion.badge_class.name, description=assertion.badge_class.description,
+        valid_from=utcnow(), evidence=[
+            {field: values[f"evidence.{n}.{field}"] for field in ("url", "name", "narrative")
+             if f"evidence.{n}.{field}" in values} for n in range(len(assertion.evidence))],
+        status={**status_entry(assertion), **{
+            field: values[f"status.{field}"] for field in
+            ("id", "statusListIndex", "statusListCredential") if f"status.{field}" in values}})
+    document["validFrom"] = values["valid_from"]
+    if "valid_until" in values:
+        document["validUntil"] = values["valid_until"]
+    return document
 
 
 def unsigned_credential(assertion: Assertion) -> dict[str, Any]:
-    badge_class = assertion.badge_class
-    return ob3.credential(
-        id=credential_url(assertion.public_id), issuer=profile_ob3(assertion.issuer),
-        subject=_subject(assertion, achievement_ob3(badge_class)), name=badge_class.name,
-        description=badge_class.description, valid_from=assertion.issued_on,
-        valid_until=assertion.expires_at, evidence=assertion.evidence,
-        status=status_entry(assertion))
+    return _document(assertion, _values(assertion))
+
+
+def _template(assertion: Assertion, names: list[str]) -> CanonicalTemplate:
+    """One template per badge class and issuer version, recipient kind and value set."""
+    badge_class, issuer = assertion.badge_class, assertion.issuer
+    key = (badge_class.id, badge_class.updated_at, issuer.id, issuer.updated_at,
+           assertion.recipient_type.value, assertion.credential_status, tuple(names))
+    with _TEMPLATES_LOCK:
+        if key in _TEMPLATES:
+            _TEMPLATES.move_to_end(key)
+            return _TEMPLATES[key]
+    placeholders = {name: _placeholder(name) for name in names}
+    template = CanonicalTemplate(_document(assertion, placeholders), list(placeholders.values()))
+    with _TEMPLATES_LOCK:
+        _TEMPLATES[key] = template
+        while len(_TEMPLATES) > _TEMPLATES_MAX:
+            _TEMPLATES.popitem(last=False)
+    return template
 
 
 def issue_credential(assertion: Assertion) -> None:
     """Sign the award's OB 3.0 forms and store them; they never change afterwards."""
-    document = unsigned_credential(assertion)
+    values = _values(assertion)
+    template = _template(assertion, sorted(values))
+    by_placeholder = {_placeholder(name): value for name, value in values.items()}
     ed_key = signing_key(assertion.issuer, KeyType.ed25519)
     rsa_key = signing_key(assertion.issuer, KeyType.rsa)
     ed_method = verification_method_id(assertion.issuer, ed_key)
-    signed = dataintegrity.sign(document, private_key(ed_key), verification_method=ed_method,
-                                created=utcnow())
+    signed = dataintegrity.sign_with_template(template, by_placeholder, private_key(ed_key),
+                                              verification_method=ed_method, created=utcnow())
+    document = {name: value for name, value in signed.items() if name != "proof"}
     assertion.credential = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
     assertion.credential_jwt = vcjwt.encode(
         document, private_key(rsa_key), algorithm="RS256",

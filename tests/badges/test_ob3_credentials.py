@@ -98,3 +98,31 @@ def test_only_suspendable_awards_can_be_suspended(api, award, make_badge_class, 
     api.post(f"/api/v1/assertions/{suspendable['id']}/revoke", json={"reason": "Fraud"})
     assert api.post(f"/api/v1/assertions/{suspendable['id']}/suspend",
                     json={"reason": "x"}).status_code == 409
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"recipient": {"type": "did", "identity": "did:example:123"},
+         "evidence": [{"url": "https://example.org/e/1", "name": "Deck"}]},
+    {"evidence": [{"narrative": "Quotes \" and \\ and\nnew lines, ünïcode"}],
+     "expires": "2099-01-01T00:00:00Z"},
+])
+def test_template_signature_equals_a_full_canonicalisation(app, make_award, overrides):
+    """The award path canonicalises by substitution; a full JSON-LD canonicalisation of
+    the same document must give the same bytes, hence the same signature."""
+    from datetime import datetime
+
+    from badges.awards import find_assertion
+    from badges.credentials import unsigned_credential
+    from credentials import dataintegrity
+    from issuers.models import KeyType
+    from issuers.services import private_key, signing_key
+
+    award = make_award(**overrides)
+    assertion = find_assertion(award["id"])
+    stored = json.loads(assertion.credential)
+    proof = stored["proof"][0]
+    created = datetime.fromisoformat(proof["created"].replace("Z", "+00:00"))
+    key = signing_key(assertion.issuer, KeyType.ed25519)
+    full = dataintegrity.sign(unsigned_credential(assertion), private_key(key),
+                              verification_method=proof["verificationMethod"], created=created)
+    assert full == stored
