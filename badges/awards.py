@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -29,12 +30,12 @@ from badges.services import get_badge_class
 from badges.signals import assertion_revoked, badge_awarded
 from badges.status import allocate_status, set_status
 from cairn.auth import Actor, MissingScope
-from cairn.db import db, transaction, utcnow
+from cairn.db import db, new_public_id, transaction, utcnow
 from cairn.errors import NotFound
 from credentials.jws import sign_jws
-from issuers.models import Issuer, KeyType
+from issuers.models import Issuer, KeyType, SigningKey
 from issuers.permissions import authorize, visible_issuers_clause
-from issuers.services import private_key, signing_key
+from issuers.services import private_key, signing_keys
 from recipients.hashing import hash_identity, new_salt
 from recipients.models import IdentityType
 from recipients.services import find_identity, resolve_identity
@@ -86,11 +87,13 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
             badge_class = get_badge_class(actor, badge_class_public_id, "award")
             if idempotency_key and (earlier := _replay(actor, idempotency_key, request_hash)):
                 return earlier
-            assertion = _new_assertion(actor, badge_class, recipient, details)
-            assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
-            allocate_status(assertion)
-            _sign_ob2(assertion)
-            issue_credential(assertion)
+            with db.session.no_autoflush:  # one INSERT, with every signed form in it
+                assertion = _new_assertion(actor, badge_class, recipient, details)
+                assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
+                allocate_status(assertion)
+                keys = signing_keys(assertion.issuer)
+                _sign_ob2(assertion, keys[KeyType.rsa])
+                issue_credential(assertion, keys)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -118,14 +121,13 @@ def _new_assertion(actor: Actor, badge_class: BadgeClass, recipient: Recipient,
         recipient_type=identity.type, recipient_salt=salt,
         recipient_hash=hash_identity(identity.value, salt), recipient_name=recipient.name,
         issued_on=issued_on, expires_at=expires, evidence=list(details.evidence),
-        narrative=details.narrative, awarded_by_id=actor.user_id)
+        narrative=details.narrative, awarded_by_id=actor.user_id, public_id=new_public_id(),
+        signed_id=f"urn:uuid:{uuid.uuid4()}")
     db.session.add(assertion)
     return assertion
 
 
-def _sign_ob2(assertion: Assertion) -> None:
-    key = signing_key(assertion.issuer, KeyType.rsa)
-    db.session.flush()
+def _sign_ob2(assertion: Assertion, key: SigningKey) -> None:
     payload = signed_assertion_ob2(assertion, key_public_id=key.public_id,
                                    uuid_urn=assertion.signed_id)
     assertion.signed_jws = sign_jws(payload, private_key(key))

@@ -24,8 +24,8 @@ from credentials import dataintegrity, ob3, vcjwt
 from credentials.ob3 import iso
 from credentials.templates import CanonicalTemplate
 from issuers.documents import profile_ob3, verification_method_id
-from issuers.models import KeyType
-from issuers.services import private_key, signing_key
+from issuers.models import KeyType, SigningKey
+from issuers.services import private_key
 from recipients.models import IdentityType
 
 _TEMPLATES: OrderedDict[tuple, CanonicalTemplate] = OrderedDict()
@@ -115,13 +115,12 @@ def _template(assertion: Assertion, names: list[str]) -> CanonicalTemplate:
     return template
 
 
-def issue_credential(assertion: Assertion) -> None:
+def issue_credential(assertion: Assertion, keys: dict[KeyType, SigningKey]) -> None:
     """Sign the award's OB 3.0 forms and store them; they never change afterwards."""
     values = _values(assertion)
     template = _template(assertion, sorted(values))
     by_placeholder = {_placeholder(name): value for name, value in values.items()}
-    ed_key = signing_key(assertion.issuer, KeyType.ed25519)
-    rsa_key = signing_key(assertion.issuer, KeyType.rsa)
+    ed_key, rsa_key = keys[KeyType.ed25519], keys[KeyType.rsa]
     ed_method = verification_method_id(assertion.issuer, ed_key)
     signed = dataintegrity.sign_with_template(template, by_placeholder, private_key(ed_key),
                                               verification_method=ed_method, created=utcnow())

@@ -47,7 +47,8 @@ def allocate_status(assertion: Assertion) -> None:
                                        else "revocation")
     issuer_id = assertion.badge_class.issuer_id
     used = db.session.scalar(sa.update(Issuer).where(Issuer.id == issuer_id).values(
-        status_entries=Issuer.status_entries + 1).returning(Issuer.status_entries))
+        status_entries=Issuer.status_entries + 1, updated_at=Issuer.updated_at,  # not an edit
+    ).returning(Issuer.status_entries))
     group = (used - 1) // GROUP_SIZE
     while True:
         index = secrets.randbelow(bitstring.MIN_ENTRIES)

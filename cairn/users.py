@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cairn.db import UTCDateTime, db, new_public_id, transaction, utcnow
@@ -119,7 +119,8 @@ def issue_token(user: User, *, name: str, scopes: list[str],
 
 
 def find_active_token(secret: str) -> ApiToken | None:
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
+                              .options(joinedload(ApiToken.user)))
     if token is None or token.revoked_at is not None:
         return None
     return token

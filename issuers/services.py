@@ -152,19 +152,26 @@ def _new_key(issuer: Issuer, key_type: KeyType) -> SigningKey:
     return key
 
 
+def signing_keys(issuer: Issuer) -> dict[KeyType, SigningKey]:
+    """The keys that sign for `issuer` now, one per type, in one query; a missing one is
+    generated (joining the caller's transaction). Two first uses at once may both
+    generate one: harmless, the newest signs from then on."""
+    live = db.session.scalars(sa.select(SigningKey).where(
+        SigningKey.issuer_id == issuer.id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.id))
+    keys = {key.type: key for key in live}
+    for key_type in KeyType:
+        if key_type not in keys:
+            try:
+                with db.session.begin_nested():
+                    keys[key_type] = _new_key(issuer, key_type)
+            except IntegrityError as error:  # pragma: no cover - a public id collision
+                raise Conflict("Could not create a signing key; try again.") from error
+    return keys
+
+
 def signing_key(issuer: Issuer, key_type: KeyType) -> SigningKey:
-    """The key that signs for `issuer` now, generated on first use (joins the caller's
-    transaction). Two first uses at once may both generate one: harmless, the newest wins."""
-    key = db.session.scalar(sa.select(SigningKey).where(
-        SigningKey.issuer_id == issuer.id, SigningKey.type == key_type,
-        SigningKey.retired_at.is_(None)).order_by(SigningKey.id.desc()).limit(1))
-    if key is None:
-        try:
-            with db.session.begin_nested():
-                key = _new_key(issuer, key_type)
-        except IntegrityError as error:  # pragma: no cover - a public id collision
-            raise Conflict("Could not create a signing key; try again.") from error
-    return key
+    return signing_keys(issuer)[key_type]
 
 
 def private_key(key: SigningKey):
