@@ -3,7 +3,8 @@
 Awards 2,000 badges (each to a new recipient) from a small pool of keep-alive clients and
 prints awards/s against the 300/s target. An authenticated GET of the issuer, sent the same
 way in the same run, is printed as the floor: what the HTTP stack, the token lookup and one
-query give on this machine, so the award figure can be read against it.
+query give on this machine, so the award figure can be read against it. gunicorn's sync
+workers answer `Connection: close`, so every request of both pays a new TCP connection.
 
     .venv/bin/python bench/awards.py [--n 2000] [--database sqlite|postgresql] [--workers 2]
 """

@@ -4,7 +4,8 @@ For each database, serves Cairn with gunicorn, makes one award through the API, 
 its hosted OB 2.0 URL (`urls.ob2`, `Accept: application/ld+json`) from a separate load
 generator process for `--seconds`, and prints requests/s and p50/p99 latency against the
 targets (>= 1,500 req/s, p99 < 25 ms). The same server answering a static file is measured
-first as the floor: what gunicorn and Flask alone give on this machine.
+first as the floor: what gunicorn and Flask alone give on this machine. gunicorn's sync
+workers close every connection, so both figures include a TCP connect per request.
 
 Uses wrk (Debian package `wrk`) when installed, else a Python load generator (processes
 with keep-alive http.client connections).
