@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from badges.models import Assertion, BadgeClass
+from badges.queries import HostedRow
 from cairn.urls import public_url
 from credentials import ob2
 from issuers.documents import issuer_url, key_url
@@ -66,9 +67,10 @@ def badge_class_ob2(badge_class: BadgeClass) -> dict[str, Any]:
         tags=badge_class.tags, alignments=badge_class.alignments)
 
 
-def _assertion_ob2(assertion: Assertion, *, id: str, verification: dict) -> dict[str, Any]:
+def _assertion_ob2(assertion: Assertion | HostedRow, *, id: str, verification: dict
+                   ) -> dict[str, Any]:
     return ob2.assertion_document(
-        id=id, badge=badge_class_url(assertion.badge_class.public_id),
+        id=id, badge=badge_class_url(assertion.badge_class_public_id),
         recipient=ob2.identity_object(type=OB2_IDENTITY_TYPES[assertion.recipient_type],
                                       identity_hash=assertion.recipient_hash,
                                       salt=assertion.recipient_salt),
@@ -76,7 +78,7 @@ def _assertion_ob2(assertion: Assertion, *, id: str, verification: dict) -> dict
         evidence=assertion.evidence, narrative=assertion.narrative, verification=verification)
 
 
-def hosted_assertion_ob2(assertion: Assertion) -> dict[str, Any]:
+def hosted_assertion_ob2(assertion: Assertion | HostedRow) -> dict[str, Any]:
     return _assertion_ob2(assertion, id=assertion_url(assertion.public_id),
                           verification=ob2.hosted_verification())
 
@@ -89,6 +91,6 @@ def signed_assertion_ob2(assertion: Assertion, *, key_public_id: str, uuid_urn: 
                           verification=ob2.signed_verification(creator))
 
 
-def revoked_assertion_ob2(assertion: Assertion) -> dict[str, Any]:
+def revoked_assertion_ob2(assertion: Assertion | HostedRow) -> dict[str, Any]:
     return ob2.revoked_assertion_document(id=assertion_url(assertion.public_id),
                                           reason=assertion.revocation_reason)

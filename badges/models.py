@@ -85,7 +85,7 @@ class Assertion(db.Model):
     request_hash: Mapped[str | None] = mapped_column(sa.String(64))
     # The OB 2.0 signed assertion, signed once at award time and never changed.
     signed_id: Mapped[str] = mapped_column(sa.String(64), default=lambda: f"urn:uuid:{uuid4()}")
-    signed_jws: Mapped[str | None] = mapped_column(sa.Text)
+    signed_jws: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     signing_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("signing_keys.id"))
     badge_class: Mapped[BadgeClass] = relationship()
     issuer: Mapped[Issuer] = relationship()
@@ -95,6 +95,10 @@ class Assertion(db.Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def badge_class_public_id(self) -> str:
+        return self.badge_class.public_id
 
     def __repr__(self) -> str:
         return f"<Assertion {self.public_id}>"

@@ -15,6 +15,8 @@ from badges.documents import (
     hosted_assertion_ob2,
     revoked_assertion_ob2,
 )
+from badges.errors import AssertionNotFound
+from badges.queries import find_hosted
 from badges.status import PURPOSES, revocation_list_document, status_list_credential
 from cairn.errors import NotFound
 from cairn.http import json_document, wants_html
@@ -42,14 +44,16 @@ def badge_class_image_file(badge_class_id: str, suffix: str):
 @bp.route("/assertions/<assertion_id>")
 def assertion_document(assertion_id: str):
     """The OB 2.0 hosted assertion; 410 Gone with revoked: true once revoked."""
-    assertion = awards.get_public_assertion(assertion_id)
-    status = 410 if assertion.revoked else 200
     if wants_html():
+        assertion = awards.get_public_assertion(assertion_id)
         return render_template("badges/assertion.html", assertion=assertion,
-                               urls=assertion_urls(assertion)), status
-    if assertion.revoked:
-        return json_document(revoked_assertion_ob2(assertion), status=410)
-    return json_document(hosted_assertion_ob2(assertion))
+                               urls=assertion_urls(assertion)), 410 if assertion.revoked else 200
+    row = find_hosted(assertion_id)
+    if row is None:
+        raise AssertionNotFound("No such assertion.")
+    if row.revoked_at is not None:
+        return json_document(revoked_assertion_ob2(row), status=410)
+    return json_document(hosted_assertion_ob2(row))
 
 
 @bp.route("/badge-classes/<badge_class_id>/ob3")

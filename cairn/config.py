@@ -18,7 +18,9 @@ class Config:
     SECRET_KEY: str | None = None
     # SQLAlchemy URL; DATABASE_URL overrides; default: INSTANCE_DIR/cairn.sqlite3.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Connections are recycled rather than pinged before each use: a ping is a round
+    # trip on every request, which costs the hosted assertion a fifth of its time.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
     # Largest request body accepted (bulk uploads included); images have their own limit.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Largest badge image, in bytes and in pixels (decompression bombs are refused).

@@ -6,9 +6,10 @@ import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from cairn.db import db
+from cairn.db import db, utcnow
 from recipients.errors import InvalidIdentity
 from recipients.models import IdentityType, RecipientIdentity
 
@@ -49,18 +50,16 @@ def find_identity(identity_type: IdentityType, value: str) -> RecipientIdentity 
         RecipientIdentity.type == identity_type, RecipientIdentity.value == value))
 
 
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
 def resolve_identity(identity_type: IdentityType, value: str) -> RecipientIdentity:
-    """Get or create the identity (joins the caller's transaction; safe under races)."""
+    """Get or create the identity (joins the caller's transaction; safe under races: an
+    INSERT .. ON CONFLICT DO NOTHING, then a read if another transaction had it first)."""
     value = normalise_identity(identity_type, value)
-    query = sa.select(RecipientIdentity).where(
-        RecipientIdentity.type == identity_type, RecipientIdentity.value == value)
-    identity = db.session.scalar(query)
-    if identity is not None:
-        return identity
-    try:
-        with db.session.begin_nested():
-            identity = RecipientIdentity(type=identity_type, value=value)
-            db.session.add(identity)
-    except IntegrityError:
-        identity = db.session.scalar(query)
-    return identity
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    created = db.session.scalar(
+        insert(RecipientIdentity).values(type=identity_type, value=value, created_at=utcnow())
+        .on_conflict_do_nothing().returning(RecipientIdentity))
+    return created or db.session.scalar(sa.select(RecipientIdentity).where(
+        RecipientIdentity.type == identity_type, RecipientIdentity.value == value))
