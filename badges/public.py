@@ -3,7 +3,10 @@ images and the issuer's revocation list. No authentication; content-negotiated."
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import json
+
+from blinker import ANY
+from flask import Blueprint, Response, current_app, render_template, request
 
 from badges import awards, services
 from badges.baked import badge_class_image, baked_credential_image, baked_image
@@ -16,10 +19,12 @@ from badges.documents import (
     revoked_assertion_ob2,
 )
 from badges.errors import AssertionNotFound
+from badges.hosted_cache import hosted_documents
 from badges.queries import find_hosted
+from badges.signals import assertion_revoked
 from badges.status import PURPOSES, revocation_list_document, status_list_credential
 from cairn.errors import NotFound
-from cairn.http import json_document, wants_html
+from cairn.http import json_document, json_document_bytes, wants_html
 from credentials import ob2, ob3
 from issuers.documents import issuer_url, revocation_list_url
 from issuers.services import get_public_issuer
@@ -48,12 +53,21 @@ def assertion_document(assertion_id: str):
         assertion = awards.get_public_assertion(assertion_id)
         return render_template("badges/assertion.html", assertion=assertion,
                                urls=assertion_urls(assertion)), 410 if assertion.revoked else 200
-    row = find_hosted(assertion_id)
-    if row is None:
-        raise AssertionNotFound("No such assertion.")
-    if row.revoked_at is not None:
-        return json_document(revoked_assertion_ob2(row), status=410)
-    return json_document(hosted_assertion_ob2(row))
+    cached = hosted_documents.get(assertion_id, current_app.config["HOSTED_CACHE_SECONDS"])
+    if cached is None:
+        row = find_hosted(assertion_id)
+        if row is None:
+            raise AssertionNotFound("No such assertion.")
+        document = revoked_assertion_ob2(row) if row.revoked_at else hosted_assertion_ob2(row)
+        cached = (json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
+                  410 if row.revoked_at else 200)
+        hosted_documents.put(assertion_id, *cached)
+    return json_document_bytes(cached[0], status=cached[1])
+
+
+@assertion_revoked.connect_via(ANY, weak=False)
+def _forget_revoked(assertion, **extra) -> None:
+    hosted_documents.drop(assertion.public_id)
 
 
 @bp.route("/badge-classes/<badge_class_id>/ob3")

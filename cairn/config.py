@@ -26,6 +26,9 @@ class Config:
     # Largest badge image, in bytes and in pixels (decompression bombs are refused).
     IMAGE_MAX_BYTES = 1024 * 1024
     IMAGE_MAX_PIXELS = 16_000_000
+    # Seconds each process may serve a rendered hosted assertion before reading it again
+    # (the revoking process forgets it at once; see badges/hosted_cache.py).
+    HOSTED_CACHE_SECONDS = 2.0
     # API pagination.
     PAGE_DEFAULT = 50
     PAGE_MAX = 500

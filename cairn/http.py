@@ -86,8 +86,12 @@ def wants_html() -> bool:
 
 def json_document(document: dict[str, Any], *, status: int = 200,
                   max_age: int = 60) -> Response:
-    response = Response(json.dumps(document, ensure_ascii=False, separators=(",", ":")),
-                        status=status, mimetype=JSON_LD)
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return json_document_bytes(body, status=status, max_age=max_age)
+
+
+def json_document_bytes(body: bytes, *, status: int = 200, max_age: int = 60) -> Response:
+    response = Response(body, status=status, mimetype=JSON_LD)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")

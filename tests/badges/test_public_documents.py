@@ -35,6 +35,7 @@ def test_browsers_get_a_badge_page_without_the_email(client, award):
 
 
 def test_revoked_assertion_answers_410_everywhere(api, client, award):
+    assert client.get(award["urls"]["ob2"]).status_code == 200  # now cached in this process
     api.post(f"/api/v1/assertions/{award['id']}/revoke", json={"reason": "Wrong person"})
     response = client.get(award["urls"]["ob2"])
     assert response.status_code == 410
