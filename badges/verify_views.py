@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Blueprint as PageBlueprint
@@ -148,8 +149,11 @@ def _run(*, credential: Any, url: str | None, image: bytes | None,
         raise PayloadTooLarge("The credential is too large to be a badge.",
                               {"credential": ["Too large."]})
     allow_private = bool(current_app.config.get("VERIFY_ALLOW_PRIVATE", False))
+    own = urlsplit(current_app.config["BASE_URL"])
     return verify_badge(credential=credential, url=url, image=image, recipient=recipient,
-                        fetcher=HttpFetcher(FetchPolicy(allow_private=allow_private)))
+                        fetcher=HttpFetcher(FetchPolicy(
+                            allow_private=allow_private,
+                            trusted_origins=frozenset({f"{own.scheme}://{own.netloc}"}))))
 
 
 @bp.route("/verify", methods=["POST"])
