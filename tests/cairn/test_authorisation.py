@@ -26,6 +26,8 @@ ENDPOINTS = [
      {"recipient": {"identity": "mallory@example.org"}}),
     ("GET", "/api/v1/assertions/{assertion}", "issuers:read", None),
     ("POST", "/api/v1/assertions/{assertion}/revoke", "badges:revoke", {"reason": "Because"}),
+    ("POST", "/api/v1/assertions/{assertion}/suspend", "badges:revoke", {"reason": "Because"}),
+    ("POST", "/api/v1/assertions/{assertion}/unsuspend", "badges:revoke", None),
 ]
 LISTS = [("GET", "/api/v1/issuers", "issuers:read"), ("GET", "/api/v1/assertions",
                                                       "issuers:read")]
