@@ -16,6 +16,7 @@ from cairn.config import Config
 from cairn.db import db
 from cairn.errors import register_error_handlers
 from cairn.http import Api
+from cairn.jobs import celery_init_app, resume_on_first_request
 
 ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate(render_as_batch=True)
@@ -40,6 +41,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     register_error_handlers(app)
     _register_blueprints(app)
+    celery_init_app(app)
+    resume_on_first_request(app)
     return app
 
 
@@ -70,15 +73,16 @@ def _instance_secret(path: Path) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from badges import bulk_views, verify_views
     from badges import public as badges_public
-    from badges import verify_views
     from badges import views as badges_views
     from cairn import cli, pages, token_views
     from issuers import public as issuers_public
     from issuers import views as issuers_views
 
     api = Api(app)
-    for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp):
+    for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp,
+                      bulk_views.bp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
     for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages):

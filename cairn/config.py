@@ -48,5 +48,18 @@ class Config:
     VERIFY_ALLOW_PRIVATE = False
     # Verifications per minute per client address (API and page together); 0 means no limit.
     VERIFY_RATE_PER_MINUTE = 60
+    # Jobs (cairn/jobs.py): with a broker URL (CAIRN_BROKER_URL, e.g. redis://host:6379/0)
+    # jobs go to Celery workers; without one they run on an in-process thread pool.
+    BROKER_URL: str | None = None
+    # "auto" (Celery when BROKER_URL is set, else threads), "celery", "threads", or
+    # "manual" (jobs stay queued until something runs their task; tests use it).
+    JOBS_RUNNER = "auto"
+    JOBS_THREADS = 2
+    # The Celery queue jobs are sent to and workers read.
+    JOBS_QUEUE = "cairn"
+    # A job writes its progress after this many items.
+    JOBS_PROGRESS_EVERY = 10
+    # Most rows one bulk award may hold (CSV or JSON).
+    BULK_MAX_ROWS = 10_000
     # Log of every request that changed something is noisy in tests; keep INFO by default.
     LOG_LEVEL = "INFO"
