@@ -158,7 +158,8 @@ def test_unreadable_input_raises(value):
         verify_badge(credential=value, fetcher=FixtureFetcher(), now=NOW)
 
 
-@pytest.mark.parametrize("image", [b"", b"GIF89a", png_bytes(), SVG, gzip.compress(b"x")])
+@pytest.mark.parametrize("image", [b"", b"GIF89a", png_bytes(), SVG, gzip.compress(b"x", mtime=0)],
+                         ids=["empty", "gif", "unbaked-png", "unbaked-svg", "gzip"])
 def test_unreadable_images_raise(image):
     with pytest.raises(UnreadableBadge):
         verify_badge(image=image, fetcher=FixtureFetcher(), now=NOW)
