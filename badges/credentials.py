@@ -81,15 +81,12 @@ def _document(assertion: Assertion, values: dict[str, str]) -> dict[str, Any]:
     document = ob3.credential(
         id=values["id"], issuer=profile_ob3(assertion.issuer), subject=subject,
         name=assertion.badge_class.name, description=assertion.badge_class.description,
-        valid_from=utcnow(), evidence=[
+        valid_from=values["valid_from"], valid_until=values.get("valid_until"), evidence=[
             {field: values[f"evidence.{n}.{field}"] for field in ("url", "name", "narrative")
              if f"evidence.{n}.{field}" in values} for n in range(len(assertion.evidence))],
         status={**status_entry(assertion), **{
             field: values[f"status.{field}"] for field in
             ("id", "statusListIndex", "statusListCredential") if f"status.{field}" in values}})
-    document["validFrom"] = values["valid_from"]
-    if "valid_until" in values:
-        document["validUntil"] = values["valid_until"]
     return document
 
 

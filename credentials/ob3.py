@@ -29,6 +29,11 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _datetime(value: datetime | str) -> str:
+    """A datetime, or a string already in place (a template's placeholder)."""
+    return value if isinstance(value, str) else iso(value)
+
+
 def _present(document: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in document.items() if value not in (None, [], "", {})}
 
@@ -112,15 +117,15 @@ def revocation_list_status_entry(list_url: str) -> dict[str, Any]:
 
 
 def credential(*, id: str, issuer: dict[str, Any], subject: dict[str, Any], name: str,
-               valid_from: datetime, valid_until: datetime | None = None,
+               valid_from: datetime | str, valid_until: datetime | str | None = None,
                evidence: Sequence[dict] = (), status: dict[str, Any] | None = None,
                description: str | None = None) -> dict[str, Any]:
     """An unsigned OpenBadgeCredential (OB 3.0 §B.1.1 AchievementCredential)."""
     return _present({
         "@context": list(CREDENTIAL_CONTEXT), "id": id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": name,
-        "description": description, "issuer": issuer, "validFrom": iso(valid_from),
-        "validUntil": iso(valid_until) if valid_until else None,
+        "description": description, "issuer": issuer, "validFrom": _datetime(valid_from),
+        "validUntil": _datetime(valid_until) if valid_until else None,
         "credentialSubject": subject, "evidence": [evidence_item(e) for e in evidence],
         "credentialSchema": [{"id": ACHIEVEMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         "credentialStatus": status,
