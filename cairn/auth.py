@@ -13,7 +13,7 @@ from flask import request, session
 
 from cairn.db import db
 from cairn.errors import CairnError, Unauthorized
-from cairn.users import SCOPES, User, find_active_token
+from cairn.users import SCOPES, ApiToken, User, find_active_token, issue_token
 
 
 class MissingScope(CairnError):
@@ -81,3 +81,14 @@ def current_actor(scope: str | None = None) -> Actor:
     if scope is not None and not actor.has_scope(scope):
         raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
     return actor
+
+
+def issue_token_for(actor: Actor, *, name: str, scopes: list[str],
+                    issuer_public_id: str | None) -> tuple[ApiToken, str]:
+    """A new token of the acting person, never wider than what the actor holds: no scope
+    it lacks, and no other issuer than the one its own token is limited to."""
+    if set(scopes) - actor.scopes or (
+            actor.issuer_public_id and issuer_public_id != actor.issuer_public_id):
+        raise MissingScope("A token cannot grant more than the token that creates it.")
+    user = db.session.get(User, actor.user_id)
+    return issue_token(user, name=name, scopes=scopes, issuer_public_id=issuer_public_id)

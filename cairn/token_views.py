@@ -5,8 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from cairn import users
-from cairn.auth import MissingScope, current_actor
-from cairn.db import db
+from cairn.auth import current_actor, issue_token_for
 from cairn.http import Blueprint
 
 bp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
@@ -45,13 +44,8 @@ class NewTokenOut(ma.Schema):
 @bp.arguments(TokenIn)
 @bp.response(201, NewTokenOut)
 def create_token(args):
-    actor = current_actor()
-    wider = set(args["scopes"]) - actor.scopes
-    if wider or (actor.issuer_public_id and args["issuer"] != actor.issuer_public_id):
-        raise MissingScope("A token cannot grant more than the token that creates it.")
-    user = db.session.get(users.User, actor.user_id)
-    token, secret = users.issue_token(user, name=args["name"], scopes=args["scopes"],
-                                      issuer_public_id=args["issuer"])
+    token, secret = issue_token_for(current_actor(), name=args["name"], scopes=args["scopes"],
+                                    issuer_public_id=args["issuer"])
     return {"record": token, "secret": secret}
 
 
