@@ -42,6 +42,7 @@ DATABASES = ("sqlite", "postgresql")
 class Served:
     base_url: str
     token: str
+    env: dict[str, str]  # what the server runs with, for workers that must share it
 
     @property
     def auth(self) -> dict[str, str]:
@@ -117,7 +118,7 @@ def served(database: str, *, workers: int = 2) -> Iterator[Served]:
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_ready(server, base_url)
-            yield Served(base_url, token)
+            yield Served(base_url, token, env)
         except Exception:
             print(f"gunicorn log (end):\n{log.read_text()[-3000:]}", file=sys.stderr)
             raise
