@@ -59,6 +59,8 @@ class Config:
     JOBS_QUEUE = "cairn"
     # A job writes its progress after this many items.
     JOBS_PROGRESS_EVERY = 10
+    # A job silent this long is taken to be abandoned by a stopped process and resumed.
+    JOBS_STALE_SECONDS = 60
     # Most rows one bulk award may hold (CSV or JSON).
     BULK_MAX_ROWS = 10_000
     # Log of every request that changed something is noisy in tests; keep INFO by default.

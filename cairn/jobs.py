@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -190,12 +190,18 @@ def _run_in_context(app: Flask, run: Callable[[str], Any], job_public_id: str) -
 def resume_unfinished(app: Flask) -> int:
     """Embedded default: queue again the jobs a stopped process left queued or running.
     Their tasks are safe to run twice, so a job that was half done finishes without
-    duplicates. Celery needs none of this: unacknowledged tasks are redelivered."""
+    duplicates. Celery needs none of this: unacknowledged tasks are redelivered.
+
+    Only jobs silent for JOBS_STALE_SECONDS are taken: a running job reports progress
+    every few rows, so a live job of another process (a second gunicorn worker) is left
+    to it instead of being run twice at once."""
     if runner_name(app) != "threads":
         return 0
+    stale = utcnow() - timedelta(seconds=app.config["JOBS_STALE_SECONDS"])
     with app.app_context():
         try:
-            jobs = list(db.session.scalars(sa.select(Job).where(Job.status.in_(UNFINISHED))))
+            jobs = list(db.session.scalars(sa.select(Job).where(
+                Job.status.in_(UNFINISHED), Job.updated_at < stale)))
         except SQLAlchemyError:  # no schema yet (before `flask db upgrade`)
             db.session.rollback()
             return 0
