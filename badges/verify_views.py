@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +22,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from cairn.errors import CairnError, PayloadTooLarge, ValidationFailed
 from cairn.http import Blueprint, ErrorSchema
+from cairn.ratelimit import throttle_wait
 from credentials.fetch import FetchPolicy
 from credentials.verification import HttpFetcher, Recipient, Report, verify_badge
 from credentials.verification.detect import MAX_TEXT
@@ -91,38 +90,8 @@ class VerifyOut(ma.Schema):
                                                     "when known."})
 
 
-class TokenBuckets:
-    """`rate` verifications a minute per client, in bursts of at most `rate`."""
-
-    def __init__(self, max_clients: int = 10_000) -> None:
-        self.max_clients = max_clients
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def wait(self, client: str, rate: int) -> float:
-        """0 and one token taken, or the seconds until a token is free."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.pop(client, (float(rate), now))
-            tokens = min(float(rate), tokens + (now - last) * rate / 60)
-            if len(self._buckets) >= self.max_clients:
-                for stale in list(self._buckets)[: self.max_clients // 2]:
-                    del self._buckets[stale]  # the least recently seen clients
-            allowed = tokens >= 1
-            self._buckets[client] = (tokens - 1 if allowed else tokens, now)
-        return 0.0 if allowed else (1 - tokens) * 60 / rate
-
-
-_buckets_lock = threading.Lock()
-
-
 def _throttle_wait() -> float:
-    rate = int(current_app.config.get("VERIFY_RATE_PER_MINUTE", 60) or 0)
-    if rate <= 0:
-        return 0.0
-    with _buckets_lock:
-        buckets = current_app.extensions.setdefault("cairn_verify_buckets", TokenBuckets())
-    return buckets.wait(request.remote_addr or "unknown", rate)
+    return throttle_wait("verify", int(current_app.config.get("VERIFY_RATE_PER_MINUTE", 60) or 0))
 
 
 @bp.before_request
