@@ -78,11 +78,14 @@ class Session:
             self._json[base] = self.fetcher.json(base)
         return self._json[base]
 
-    def document(self, url: str) -> Any:
-        """The JSON at a URL that must answer 200."""
+    def document(self, url: str) -> dict[str, Any]:
+        """The JSON object at a URL that must answer 200 (every document a badge points at
+        is an object: issuer, key, controller, status list)."""
         status, document = self.json(url)
         if status != 200:
             raise FetchError(f"{url.split('#', 1)[0]} answered HTTP {status}")
+        if not isinstance(document, dict):
+            raise FetchError(f"{url.split('#', 1)[0]} is not a JSON object")
         return document
 
     def bytes(self, url: str) -> bytes:

@@ -118,8 +118,6 @@ def dereference(method_id: Any, session: Session) -> Method:
         document = session.document(base)
     except FetchError as error:
         raise KeyProblem(f"cannot fetch {base}: {error}") from error
-    if not isinstance(document, dict):
-        raise KeyProblem(f"{base} is not a JSON object")
     if "kty" in document and not fragment:
         return Method(method_id, document, None)
     if isinstance(document.get("keys"), list):
@@ -192,7 +190,7 @@ def binding_problem(method: Method, issuer_id: str | None, session: Session,
             document = session.document(issuer_id)
         except FetchError as error:
             return f"cannot fetch the issuer's document {issuer_id}: {error}"
-    if not isinstance(document, dict) or document.get("id") != issuer_id:
+    if document.get("id") != issuer_id:
         return f"the document at {issuer_id} does not have that id"
     listed = {absolute(ref, issuer_id) for ref in map(id_of, list_of(document.get(purpose)))
               if ref}

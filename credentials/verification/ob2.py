@@ -81,8 +81,6 @@ def _node(reference: Any, kind: str, context: Context) -> dict[str, Any]:
         document = context.session.document(reference)
     except FetchError as error:
         raise Unresolved(f"cannot fetch the {kind} {reference}: {error}") from error
-    if not isinstance(document, dict):
-        raise Unresolved(f"the {kind} at {reference} is not a JSON object")
     return document
 
 

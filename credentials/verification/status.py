@@ -69,8 +69,6 @@ def _fetch(url: Any, context: Context, what: str) -> dict[str, Any]:
         document = context.session.document(url)
     except FetchError as error:
         raise StatusProblem(f"cannot fetch the {what} {url}: {error}") from error
-    if not isinstance(document, dict):
-        raise StatusProblem(f"the {what} {url} is not a JSON object")
     return document
 
 
