@@ -57,7 +57,8 @@ def allocate_status(assertion: Assertion) -> None:
             Assertion.status_index == index)))
         if not taken:
             assertion.status_group, assertion.status_index = group, index
-            _ensure_lists(assertion.issuer, group)
+            if (used - 1) % GROUP_SIZE == 0:  # the group's first award opens its lists
+                _ensure_lists(assertion.issuer, group)
             return
 
 
