@@ -76,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from badges import bulk_views, verify_views
     from badges import public as badges_public
     from badges import views as badges_views
-    from cairn import cli, pages, token_views
+    from cairn import cli, mail, pages, token_views  # noqa: F401 (mail: the outbox model)
     from issuers import public as issuers_public
     from issuers import views as issuers_views
 

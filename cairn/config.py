@@ -63,5 +63,7 @@ class Config:
     JOBS_STALE_SECONDS = 60
     # Most rows one bulk award may hold (CSV or JSON).
     BULK_MAX_ROWS = 10_000
+    # Days a mailed claim or sign-in link stays valid (each link works once).
+    CLAIM_TOKEN_MAX_AGE_DAYS = 30
     # Log of every request that changed something is noisy in tests; keep INFO by default.
     LOG_LEVEL = "INFO"

@@ -1,5 +1,9 @@
-from cairn.errors import ValidationFailed
+from cairn.errors import Unauthorized, ValidationFailed
 
 
 class InvalidIdentity(ValidationFailed):
     code = "invalid_identity"
+
+
+class InvalidClaimToken(Unauthorized):
+    code = "invalid_claim_token"
