@@ -1,6 +1,5 @@
 """Signing in to the pages in a real browser."""
 
-import re
 
 from playwright.sync_api import expect
 
