@@ -124,14 +124,16 @@ class AwardIn(ma.Schema):
                               validate=ma.validate.Length(max=50))
     narrative = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20000))
     expires = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    notify = ma.fields.Boolean(load_default=False,
-                               metadata={"description": "Email the recipient (issue #5)."})
+    notify = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Email the recipient (email identities only) the badge and a claim "
+                       "link. The mail is queued with the award; a mail server that is down "
+                       "delays it, never the award."})
 
     @ma.post_load
     def _make(self, data, **kwargs):
         details = AwardDetails(evidence=tuple(data["evidence"]), narrative=data["narrative"],
-                               expires=data["expires"])
-        return {"recipient": data["recipient"], "details": details, "notify": data["notify"]}
+                               expires=data["expires"], notify=data["notify"])
+        return {"recipient": data["recipient"], "details": details}
 
 
 class RevokeIn(ma.Schema):

@@ -1,4 +1,5 @@
-"""`flask --app wsgi admin create --email E`: bootstrap an administrator."""
+"""`flask --app wsgi admin create --email E`: bootstrap an administrator;
+`flask --app wsgi mail deliver`: send the mail that is due."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from cairn import users
 from cairn.db import transaction
+from cairn.mail_delivery import deliver_due
 
 
 @click.group(help="Administrators.")
@@ -47,3 +49,16 @@ def bootstrap(email: str) -> None:
         _, secret = users.issue_token(user, name="bootstrap", scopes=list(users.SCOPES))
     click.echo(f"login: {email}  password: {password}  (sign in at /login; shown once)")
     click.echo(f"token: {secret}")
+
+
+@click.group(help="Outgoing mail (the outbox).")
+def mail() -> None:
+    pass
+
+
+@mail.command("deliver", help="Send the messages that are due, once (for cron, or after "
+              "fixing the SMTP settings), and print how each went.")
+def deliver() -> None:
+    outcomes = deliver_due()
+    click.echo(", ".join(f"{outcome}: {outcomes[outcome]}"
+                         for outcome in ("sent", "logged", "retry", "failed", "skipped")))

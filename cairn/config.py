@@ -59,11 +59,37 @@ class Config:
     JOBS_QUEUE = "cairn"
     # A job writes its progress after this many items.
     JOBS_PROGRESS_EVERY = 10
+    # Seconds before Redis gives the task of a worker that died to another worker (the
+    # longest part of a job must take less).
+    JOBS_VISIBILITY_TIMEOUT = 300
     # A job silent this long is taken to be abandoned by a stopped process and resumed.
     JOBS_STALE_SECONDS = 60
     # Most rows one bulk award may hold (CSV or JSON).
     BULK_MAX_ROWS = 10_000
+    # A bulk award runs in parts of this many rows, in parallel (threads or Celery workers),
+    # each part in transactions of BULK_BATCH_SIZE rows.
+    JOBS_PART_SIZE = 500
+    BULK_BATCH_SIZE = 100
     # Days a mailed claim or sign-in link stays valid (each link works once).
     CLAIM_TOKEN_MAX_AGE_DAYS = 30
+    # Mail (cairn/mail.py, cairn/mail_delivery.py). Without SMTP_HOST (the embedded default)
+    # each message is written to the log at INFO and marked `logged` in the outbox.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    # Both or neither; the password is never logged.
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    # "starttls" (refuses a server that does not offer it), "ssl" (SMTPS, port 465) or "none".
+    SMTP_SECURITY = "starttls"
+    SMTP_FROM = "Cairn <cairn@localhost>"
+    # Seconds each network step of a send may take.
+    SMTP_TIMEOUT = 10
+    # A failed send is tried again after MAIL_RETRY_BASE_SECONDS, then twice as long each
+    # time; after MAIL_MAX_ATTEMPTS tries the message is marked `failed`.
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 60
+    # How often the runner (web process on the embedded default, each Celery worker with a
+    # broker) sends the messages that are due; 0 turns the sweep off.
+    MAIL_SWEEP_SECONDS = 60
     # Log of every request that changed something is noisy in tests; keep INFO by default.
     LOG_LEVEL = "INFO"

@@ -1,6 +1,7 @@
 """Mail through an outbox: a message is a row written in the transaction that caused it,
 so an award and its notification commit together and a failed send never loses either.
-Delivery (SMTP, or the log on the embedded default) happens after the commit."""
+Delivery (SMTP, or the log on the embedded default) happens after the commit: the session
+notes what it queued (`QUEUED`), and cairn/mail_delivery.py sends it once committed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cairn.db import UTCDateTime, db, utcnow
 
 STATUSES = ("pending", "sent", "logged", "failed")
+#: Session.info key: the messages queued in the session's current transaction.
+QUEUED = "cairn.mail.queued"
 
 
 class OutboxMessage(db.Model):
@@ -35,8 +38,14 @@ class OutboxMessage(db.Model):
 
 def queue_mail(to: str, subject: str, text: str, html: str | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (delivered after commit)."""
-    message = OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html,
-                            status="pending", attempts=0, next_attempt_at=utcnow(),
-                            created_at=utcnow())
+    message = OutboxMessage(to_address=to, subject=one_line(subject)[:300], text_body=text,
+                            html_body=html, status="pending", attempts=0,
+                            next_attempt_at=utcnow(), created_at=utcnow())
     db.session.add(message)
+    db.session.info.setdefault(QUEUED, []).append(message)
     return message
+
+
+def one_line(text: str) -> str:
+    """A header value: a line break in a badge name must not end the header (or add one)."""
+    return " ".join(text.split())
