@@ -70,6 +70,8 @@ class Assertion(db.Model):
     revocation_reason: Mapped[str | None] = mapped_column(sa.Text)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Whether its recipient shows it on their public profile (/people/<slug>).
+    shown_on_profile: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Where the award sits in the issuer's status lists (the same index in each purpose's list).
     status_group: Mapped[int | None]
     status_index: Mapped[int | None]

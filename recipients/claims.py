@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from cairn.urls import public_url
-from recipients.errors import InvalidClaimToken
+from recipients.errors import ClaimTokenExpired, InvalidClaimToken
 
 _SALT = "cairn.recipients.claim"
 
@@ -46,7 +46,7 @@ def read_claim_token(token: str) -> ClaimToken:
     try:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired as error:
-        raise InvalidClaimToken("This link has expired: ask for a new one.") from error
+        raise ClaimTokenExpired("This link has expired: ask for a new one.") from error
     except BadSignature as error:
         raise InvalidClaimToken("This link is not valid.") from error
     return ClaimToken(identity_id=int(payload["i"]), assertion_public_id=payload.get("a"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -63,3 +64,26 @@ def resolve_identity(identity_type: IdentityType, value: str) -> RecipientIdenti
         .on_conflict_do_nothing().returning(RecipientIdentity))
     return created or db.session.scalar(sa.select(RecipientIdentity).where(
         RecipientIdentity.type == identity_type, RecipientIdentity.value == value))
+
+
+def resolve_identities(
+        pairs: Iterable[tuple[IdentityType, str]]) -> dict[tuple[IdentityType, str],
+                                                            RecipientIdentity]:
+    """Get or create many identities with one INSERT and one SELECT per type, keyed by
+    their normalised (type, value). Rows are inserted in sorted order, so two concurrent
+    batches lock them in the same order on PostgreSQL and cannot deadlock."""
+    wanted = sorted({(kind, normalise_identity(kind, value)) for kind, value in pairs})
+    if not wanted:
+        return {}
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    now = utcnow()
+    db.session.execute(insert(RecipientIdentity.__table__).values(
+        [{"type": kind, "value": value, "created_at": now} for kind, value in wanted])
+        .on_conflict_do_nothing())
+    found: dict[tuple[IdentityType, str], RecipientIdentity] = {}
+    for kind in {kind for kind, _ in wanted}:
+        values = [value for other, value in wanted if other is kind]
+        for identity in db.session.scalars(sa.select(RecipientIdentity).where(
+                RecipientIdentity.type == kind, RecipientIdentity.value.in_(values))):
+            found[(identity.type, identity.value)] = identity
+    return found
