@@ -8,7 +8,7 @@ import json
 from blinker import ANY
 from flask import Blueprint, Response, current_app, render_template, request
 
-from badges import awards, services
+from badges import awards, services, sharing
 from badges.baked import badge_class_image, baked_credential_image, baked_image
 from badges.credentials import achievement_ob3
 from badges.documents import (
@@ -52,7 +52,10 @@ def assertion_document(assertion_id: str):
     if wants_html():
         assertion = awards.get_public_assertion(assertion_id)
         return render_template("badges/assertion.html", assertion=assertion,
-                               urls=assertion_urls(assertion)), 410 if assertion.revoked else 200
+                               urls=assertion_urls(assertion), card=sharing.share_card(assertion),
+                               recipient_name=sharing.public_recipient_name(assertion),
+                               linkedin_url=sharing.linkedin_add_url(assertion)
+                               ), 410 if assertion.revoked else 200
     cached = hosted_documents.get(assertion_id, current_app.config["HOSTED_CACHE_SECONDS"])
     if cached is None:
         row = find_hosted(assertion_id)
@@ -63,6 +66,16 @@ def assertion_document(assertion_id: str):
                   410 if row.revoked_at else 200)
         hosted_documents.put(assertion_id, *cached)
     return json_document_bytes(cached[0], status=cached[1])
+
+
+@bp.route("/assertions/<assertion_id>/qr.<suffix>")
+def assertion_qr_code(assertion_id: str, suffix: str):
+    """A QR code of the badge page's public address (on CAIRN_BASE_URL)."""
+    assertion = awards.get_public_assertion(assertion_id)
+    data, mimetype = sharing.qr_code(assertion_url(assertion.public_id), suffix)
+    response = _image_response(data, mimetype)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @assertion_revoked.connect_via(ANY, weak=False)

@@ -150,28 +150,28 @@ def verify(args, files):
 
 @pages.route("/verify", methods=["GET", "POST"])
 def verify_page():
-    if request.method == "GET":
+    """GET `/verify?url=...` checks that address at once: badge pages link here."""
+    if request.method == "GET" and not request.args.get("url"):
         return render_template("verify/verify.html", report=None, error=None, form={})
-    form = request.form
+    form = request.form if request.method == "POST" else request.args
     wait = _throttle_wait()
     if wait:
         return _page(f"Too many verifications from your address; try again in "
-                     f"{math.ceil(wait)} seconds.", 429)
+                     f"{math.ceil(wait)} seconds.", 429, form)
     upload = request.files.get("file")
     text, url = form.get("credential", "").strip(), form.get("url", "").strip()
     chosen = [bool(text), bool(url), bool(upload and upload.filename)]
     if sum(chosen) != 1:
-        return _page("Give one badge: paste it, give its URL, or upload its image.", 400)
+        return _page("Give one badge: paste it, give its URL, or upload its image.", 400, form)
     email = form.get("recipient", "").strip()
     try:
         report = _run(credential=text or None, url=url or None, image=_image(upload),
                       recipient=Recipient("email", email) if email else None)
     except CairnError as error:
-        return _page(error.message, error.status)
+        return _page(error.message, error.status, form)
     return render_template("verify/verify.html", report=report.to_dict(), error=None,
                            form=form)
 
 
-def _page(error: str, status: int):
-    return render_template("verify/verify.html", report=None, error=error,
-                           form=request.form), status
+def _page(error: str, status: int, form):
+    return render_template("verify/verify.html", report=None, error=error, form=form), status

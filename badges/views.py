@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from flask import request
 
-from badges import awards, services
+from badges import awards, export, services
+from badges.awards import AssertionFilter
 from badges.images import parse_data_uri
 from badges.schemas import (
     AssertionListArgs,
@@ -19,8 +23,10 @@ from badges.schemas import (
     RevokeIn,
 )
 from cairn.auth import current_actor
+from cairn.csvexport import csv_response, wants_csv
 from cairn.errors import ValidationFailed
 from cairn.http import Blueprint, PageArgs, decode_cursor, page, page_limit
+from issuers.services import get_issuer
 
 bp = Blueprint("badges", __name__, url_prefix="/api/v1",
                description="Badge classes and their assertions (awards).")
@@ -82,14 +88,48 @@ def award(args, badge_class_id):
                               idempotency_key=request.headers.get("Idempotency-Key"))
 
 
+#: The award lists answer CSV to `Accept: text/csv` (README, "Exports").
+CSV_ALTERNATIVE = {"schema": {"type": "string"}, "content_type": "text/csv",
+                   "description": "JSON: one page. With `Accept: text/csv`: every matching "
+                   "award (no pagination), one row each: " + ", ".join(export.COLUMNS)}
+
+
+def _assertions(args, filters: AssertionFilter, name: str):
+    """A JSON page, or with `Accept: text/csv` every matching award as one CSV download."""
+    if wants_csv():
+        return csv_response(export.COLUMNS, export.assertion_rows(current_actor(), filters),
+                            filename=f"assertions-{name}-{datetime.now(UTC):%Y%m%d}.csv")
+    limit = page_limit(args["page"]["limit"])
+    before = (decode_cursor(args["page"]["cursor"]) or {}).get("before")
+    found = awards.list_assertions(current_actor(), filters, limit=limit, before=before)
+    return page(found, limit, lambda assertion: {"before": assertion.id})
+
+
 @bp.route("/assertions", methods=["GET"])
 @bp.arguments(AssertionListArgs, location="query")
 @bp.response(200, AssertionPage)
+@bp.alt_response(200, **CSV_ALTERNATIVE)
 def list_assertions(args):
-    limit = page_limit(args["page"]["limit"])
-    before = (decode_cursor(args["page"]["cursor"]) or {}).get("before")
-    found = awards.list_assertions(current_actor(), args["filters"], limit=limit, before=before)
-    return page(found, limit, lambda assertion: {"before": assertion.id})
+    return _assertions(args, args["filters"], "all")
+
+
+@bp.route("/badge-classes/<badge_class_id>/assertions", methods=["GET"])
+@bp.arguments(AssertionListArgs, location="query")
+@bp.response(200, AssertionPage)
+@bp.alt_response(200, **CSV_ALTERNATIVE)
+def list_badge_class_assertions(args, badge_class_id):
+    services.get_badge_class(current_actor(), badge_class_id)  # 404 when out of reach
+    return _assertions(args, replace(args["filters"], badge_class=badge_class_id),
+                       badge_class_id)
+
+
+@bp.route("/issuers/<issuer_id>/assertions", methods=["GET"])
+@bp.arguments(AssertionListArgs, location="query")
+@bp.response(200, AssertionPage)
+@bp.alt_response(200, **CSV_ALTERNATIVE)
+def list_issuer_assertions(args, issuer_id):
+    get_issuer(current_actor(), issuer_id)  # 404 when out of reach
+    return _assertions(args, replace(args["filters"], issuer=issuer_id), issuer_id)
 
 
 @bp.route("/assertions/<assertion_id>", methods=["GET"])

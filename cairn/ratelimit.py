@@ -38,18 +38,6 @@ class TokenBuckets:
 _buckets_lock = threading.Lock()
 
 
-def _throttle_wait() -> float:
-    rate = int(current_app.config.get("VERIFY_RATE_PER_MINUTE", 60) or 0)
-    if rate <= 0:
-        return 0.0
-    with _buckets_lock:
-        buckets = current_app.extensions.setdefault("cairn_verify_buckets", TokenBuckets())
-    return buckets.wait(request.remote_addr or "unknown", rate)
-
-
-_buckets_lock = threading.Lock()
-
-
 def throttle_wait(name: str, rate: int) -> float:
     """0 if the current client may go on (a token is taken from budget `name`), else the
     seconds until it may; a rate of 0 or less means no limit."""
