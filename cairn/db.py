@@ -41,8 +41,13 @@ def utcnow() -> datetime:
 
 
 def new_public_id() -> str:
-    """Opaque, URL-safe and not guessable: ids must not let anyone walk the assertions."""
-    return secrets.token_urlsafe(12)
+    """Opaque, URL-safe and not guessable: ids must not let anyone walk the assertions.
+    Never starting with `-` or `_`: such an id reads as an option on a command line and
+    as a formula in a spreadsheet (which an export would have to quote)."""
+    while True:
+        public_id = secrets.token_urlsafe(12)
+        if public_id[0].isalnum():
+            return public_id
 
 
 def new_uuid() -> uuid.UUID:
