@@ -26,6 +26,7 @@ from badges.errors import (
     NotSuspended,
 )
 from badges.models import Assertion, BadgeClass
+from badges.notifications import queue_award_notification
 from badges.services import get_badge_class
 from badges.signals import assertion_revoked, badge_awarded
 from badges.status import allocate_status, set_status
@@ -37,7 +38,7 @@ from issuers.models import Issuer, KeyType, SigningKey
 from issuers.permissions import authorize, visible_issuers_clause
 from issuers.services import private_key, signing_keys
 from recipients.hashing import hash_identity, new_salt
-from recipients.models import IdentityType
+from recipients.models import IdentityType, RecipientIdentity
 from recipients.services import find_identity, resolve_identity
 
 
@@ -53,9 +54,10 @@ class AwardDetails:
     evidence: Sequence[dict[str, Any]] = ()
     narrative: str | None = None
     expires: datetime | None = None
+    notify: bool = False  # mail the recipient (email identities only), in the same commit
 
 
-def _request_hash(badge_class_public_id: str, recipient: Recipient,
+def award_request_hash(badge_class_public_id: str, recipient: Recipient,
                   details: AwardDetails) -> str:
     body = {"badge_class": badge_class_public_id, "recipient": asdict(recipient),
             "details": asdict(details)}
@@ -81,7 +83,7 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
     With an Idempotency-Key a retry returns the first award; two racing requests with
     the same key meet the unique constraint, and the loser returns the winner's award.
     """
-    request_hash = _request_hash(badge_class_public_id, recipient, details)
+    request_hash = award_request_hash(badge_class_public_id, recipient, details)
     try:
         with transaction():
             badge_class = get_badge_class(actor, badge_class_public_id, "award")
@@ -92,8 +94,10 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
                 allocate_status(assertion)
                 keys = signing_keys(assertion.issuer)
-                _sign_ob2(assertion, keys[KeyType.rsa])
+                sign_ob2(assertion, keys[KeyType.rsa])
                 issue_credential(assertion, keys)
+            if details.notify:
+                queue_award_notification(assertion)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -108,6 +112,14 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
 def _new_assertion(actor: Actor, badge_class: BadgeClass, recipient: Recipient,
                    details: AwardDetails) -> Assertion:
     identity = resolve_identity(recipient.type, recipient.identity)
+    assertion = build_assertion(actor, badge_class, identity, recipient.name, details)
+    db.session.add(assertion)
+    return assertion
+
+
+def build_assertion(actor: Actor, badge_class: BadgeClass, identity: RecipientIdentity,
+                    name: str | None, details: AwardDetails) -> Assertion:
+    """A new, unsigned assertion (not yet added to the session)."""
     issued_on = utcnow()
     expires = details.expires
     if expires is None and badge_class.expires_after_days:
@@ -119,15 +131,14 @@ def _new_assertion(actor: Actor, badge_class: BadgeClass, recipient: Recipient,
     assertion = Assertion(
         badge_class=badge_class, issuer=badge_class.issuer, recipient=identity,
         recipient_type=identity.type, recipient_salt=salt,
-        recipient_hash=hash_identity(identity.value, salt), recipient_name=recipient.name,
+        recipient_hash=hash_identity(identity.value, salt), recipient_name=name,
         issued_on=issued_on, expires_at=expires, evidence=list(details.evidence),
         narrative=details.narrative, awarded_by_id=actor.user_id, public_id=new_public_id(),
         signed_id=f"urn:uuid:{uuid.uuid4()}")
-    db.session.add(assertion)
     return assertion
 
 
-def _sign_ob2(assertion: Assertion, key: SigningKey) -> None:
+def sign_ob2(assertion: Assertion, key: SigningKey) -> None:
     payload = signed_assertion_ob2(assertion, key_public_id=key.public_id,
                                    uuid_urn=assertion.signed_id)
     assertion.signed_jws = sign_jws(payload, private_key(key))

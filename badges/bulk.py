@@ -26,6 +26,7 @@ from badges.awards import Recipient
 from badges.schemas import EvidenceIn, RecipientIn
 from badges.services import get_badge_class
 from cairn.auth import Actor
+from cairn.csvexport import is_formula
 from cairn.db import transaction
 from cairn.errors import Conflict, ValidationFailed
 from cairn.jobs import Job, create_job, enqueue, find_job_by_key
@@ -35,7 +36,6 @@ from recipients.services import normalise_identity
 
 BULK_AWARD = "bulk_award"
 CSV_COLUMNS = ("email", "name", "evidence_url", "narrative")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class InvalidBulkFile(ValidationFailed):
@@ -168,9 +168,9 @@ class BulkRowIn(ma.Schema):
 
 
 def _formula_error(value: str | None) -> str | None:
-    if value and value.startswith(FORMULA_STARTS):
-        return (f"Starts with {value[0]!r}, which a spreadsheet would run as a formula; "
-                "remove the leading character.")
+    if value and is_formula(value):
+        return (f"Starts with {value.lstrip()[:1] or value[0]!r}, which a spreadsheet would "
+                "run as a formula; remove the leading character.")
     return None
 
 
@@ -231,17 +231,19 @@ def row_errors(rows: list[BulkRow]) -> dict[str, Any]:
 # --- starting ---------------------------------------------------------------------------
 
 def start_bulk_award(actor: Actor, badge_class_public_id: str, rows: list[BulkRow], *,
-                     skip_invalid: bool = False, idempotency_key: str | None = None) -> Job:
+                     skip_invalid: bool = False, idempotency_key: str | None = None,
+                     notify: bool = False) -> Job:
     """Queue a job awarding the valid rows. Refuses (422, with every row's errors) when a
-    row is invalid, unless `skip_invalid`. The job is created in one transaction and
-    handed to the runner after the commit."""
+    row is invalid, unless `skip_invalid`. With `notify` each award is mailed to its
+    recipient. The job is created in one transaction and handed to the runner after the
+    commit."""
     with transaction():
         badge_class = get_badge_class(actor, badge_class_public_id, "award")
         if not skip_invalid and (errors := row_errors(rows)):
             raise InvalidRows(f"{len(errors)} of {len(rows)} rows cannot be awarded; fix them, "
                               "or send skip_invalid to award the others.", {"rows": errors})
         payload_rows = [row.to_payload() for row in rows if row.valid]
-        request_hash = _request_hash(badge_class_public_id, payload_rows)
+        request_hash = _request_hash(badge_class_public_id, payload_rows, notify)
         if idempotency_key and (earlier := find_job_by_key(actor, idempotency_key)):
             if earlier.request_hash != request_hash:
                 raise BulkIdempotencyConflict(
@@ -250,16 +252,21 @@ def start_bulk_award(actor: Actor, badge_class_public_id: str, rows: list[BulkRo
             return earlier
         job = create_job(actor, BULK_AWARD, issuer_public_id=badge_class.issuer.public_id,
                          total=len(payload_rows), idempotency_key=idempotency_key,
+                         part_size=current_app.config["JOBS_PART_SIZE"],
+                         result={"skipped_invalid": len(rows) - len(payload_rows)},
                          request_hash=request_hash, payload={
                              "badge_class": badge_class_public_id, "rows": payload_rows,
                              "skipped_invalid": len(rows) - len(payload_rows),
+                             "notify": notify,
                              "actor": {"scopes": sorted(actor.scopes),
                                        "issuer": actor.issuer_public_id}})
     enqueue(job)
     return job
 
 
-def _request_hash(badge_class_public_id: str, rows: list[dict[str, Any]]) -> str:
-    canonical = json.dumps({"badge_class": badge_class_public_id, "rows": rows},
+def _request_hash(badge_class_public_id: str, rows: list[dict[str, Any]],
+                  notify: bool) -> str:
+    canonical = json.dumps({"badge_class": badge_class_public_id, "rows": rows,
+                            "notify": notify},
                            sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -30,6 +30,9 @@ class BulkArgs(ma.Schema):
         "description": "Only check the rows: answer 200 with the preview."})
     skip_invalid = ma.fields.Boolean(load_default=None, metadata={
         "description": "Award the valid rows even when some are invalid."})
+    notify = ma.fields.Boolean(load_default=None, metadata={
+        "description": "Email each recipient awarded (email identities only) the badge and "
+                       "a claim link; rows skipped or already held get no mail."})
 
 
 class BulkFile(ma.Schema):
@@ -51,21 +54,26 @@ class JobOut(ma.Schema):
     url = ma.fields.Function(lambda job: f"/api/v1/jobs/{job.public_id}")
 
 
-def _rows_and_options() -> tuple[list[Any], bool]:
-    """The rows from a multipart `file` (CSV) or a JSON body {"rows": [...]}."""
+OPTIONS = ("skip_invalid", "notify")
+
+
+def _rows_and_options() -> tuple[list[Any], dict[str, bool]]:
+    """The rows from a multipart `file` (CSV) or a JSON body {"rows": [...]}, and the
+    options given beside them (form fields or JSON fields)."""
     upload = request.files.get("file")
     if upload is not None:
-        skip = request.form.get("skip_invalid", "").lower() in ("1", "true", "yes", "on")
-        return parse_csv(upload.read()), skip
+        return parse_csv(upload.read()), {
+            name: request.form.get(name, "").lower() in ("1", "true", "yes", "on")
+            for name in OPTIONS}
     body = request.get_json(silent=True)
     if body is None and request.mimetype in ("text/csv", "application/csv"):
-        return parse_csv(request.get_data()), False
+        return parse_csv(request.get_data()), dict.fromkeys(OPTIONS, False)
     if isinstance(body, list):
-        return parse_json_rows(body), False
+        return parse_json_rows(body), dict.fromkeys(OPTIONS, False)
     if not isinstance(body, dict) or "rows" not in body:
         raise InvalidBulkFile("Send JSON {\"rows\": [...]} or a multipart CSV field 'file'.",
                               {"rows": ["Missing data for required field."]})
-    return parse_json_rows(body["rows"]), body.get("skip_invalid") is True
+    return parse_json_rows(body["rows"]), {name: body.get(name) is True for name in OPTIONS}
 
 
 @bp.route("/badge-classes/<badge_class_id>/assertions/bulk", methods=["POST"])
@@ -76,13 +84,12 @@ def _rows_and_options() -> tuple[list[Any], bool]:
 def bulk_award(args, _files, badge_class_id):
     actor = current_actor("badges:award")
     get_badge_class(actor, badge_class_id, "award")  # 404 before reading any upload
-    raw_rows, skip_invalid = _rows_and_options()
-    if args["skip_invalid"] is not None:
-        skip_invalid = args["skip_invalid"]
+    raw_rows, options = _rows_and_options()
+    options.update({name: args[name] for name in OPTIONS if args[name] is not None})
     rows = check_rows(raw_rows)
     if args["dry_run"]:
         return jsonify(preview(rows))
-    return start_bulk_award(actor, badge_class_id, rows, skip_invalid=skip_invalid,
+    return start_bulk_award(actor, badge_class_id, rows, **options,
                             idempotency_key=request.headers.get("Idempotency-Key"))
 
 

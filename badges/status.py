@@ -10,7 +10,6 @@ entry (purpose `suspension` for suspendable badge classes, else `revocation`), o
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from badges.documents import credential_url
 from badges.models import Assertion, StatusList
 from cairn.db import db, transaction, utcnow
+from cairn.keyring import derived_key
 from cairn.urls import public_url
 from credentials import bitstring, dataintegrity, ob3
 from issuers.documents import issuer_ob3_id, verification_method_id
@@ -38,28 +38,60 @@ def revocation_list_url(issuer_public_id: str) -> str:
 
 
 def allocate_status(assertion: Assertion) -> None:
-    """Choose the award's status entry and give it its index. Counting on the issuer row
-    serialises this per issuer on PostgreSQL, so the check below cannot race."""
+    allocate_statuses([assertion])
+
+
+def allocate_statuses(assertions: list[Assertion]) -> None:
+    """Give each award (all of one issuer) its status entry and index, in the caller's
+    transaction.
+
+    Positions come from the issuer's counter (an atomic UPDATE, so concurrent awards never
+    share one) and become indexes through a keyed permutation per group
+    (`bitstring.shuffled_index`): random to the world, never reused, and found without a
+    search. Indexes are still checked against existing awards, for lists filled under an
+    earlier SECRET_KEY; a clash just takes the next position.
+    """
+    if not assertions:
+        return
+    issuer = assertions[0].issuer
+    for assertion in assertions:
+        assertion.credential_status = _entry_kind(assertion)
+    pending = list(assertions)
+    while pending:
+        pending = _place(issuer, pending)
+
+
+def _entry_kind(assertion: Assertion) -> str:
     if assertion.issuer.status_method is StatusMethod.revocation_list:
-        assertion.credential_status = "1edtech"
-    else:
-        assertion.credential_status = ("suspension" if assertion.badge_class.suspendable
-                                       else "revocation")
-    issuer_id = assertion.badge_class.issuer_id
-    used = db.session.scalar(sa.update(Issuer).where(Issuer.id == issuer_id).values(
-        status_entries=Issuer.status_entries + 1, updated_at=Issuer.updated_at,  # not an edit
-    ).returning(Issuer.status_entries))
-    group = (used - 1) // GROUP_SIZE
-    while True:
-        index = secrets.randbelow(bitstring.MIN_ENTRIES)
-        taken = db.session.scalar(sa.select(sa.exists().where(
-            Assertion.issuer_id == issuer_id, Assertion.status_group == group,
-            Assertion.status_index == index)))
-        if not taken:
-            assertion.status_group, assertion.status_index = group, index
-            if (used - 1) % GROUP_SIZE == 0:  # the group's first award opens its lists
-                _ensure_lists(assertion.issuer, group)
-            return
+        return "1edtech"
+    return "suspension" if assertion.badge_class.suspendable else "revocation"
+
+
+def _place(issuer: Issuer, assertions: list[Assertion]) -> list[Assertion]:
+    """Index the awards at the issuer's next positions; returns those whose index clashed."""
+    end = db.session.execute(sa.update(Issuer).where(Issuer.id == issuer.id).values(
+        status_entries=Issuer.status_entries + len(assertions),
+        updated_at=Issuer.updated_at,  # not an edit
+    ).returning(Issuer.status_entries).execution_options(synchronize_session=False)).scalar()
+    by_group: dict[int, list[Assertion]] = {}
+    for position, assertion in enumerate(assertions, start=end - len(assertions)):
+        group, offset = divmod(position, GROUP_SIZE)
+        assertion.status_group = group
+        assertion.status_index = bitstring.shuffled_index(_group_key(issuer, group), offset)
+        by_group.setdefault(group, []).append(assertion)
+        if offset == 0:  # the group's first award opens its lists
+            _ensure_lists(issuer, group)
+    clashes: list[Assertion] = []
+    for group, members in by_group.items():
+        taken = set(db.session.scalars(sa.select(Assertion.status_index).where(
+            Assertion.issuer_id == issuer.id, Assertion.status_group == group,
+            Assertion.status_index.in_([member.status_index for member in members]))))
+        clashes += [member for member in members if member.status_index in taken]
+    return clashes
+
+
+def _group_key(issuer: Issuer, group: int) -> bytes:
+    return derived_key(f"status list positions {issuer.public_id} {group}")
 
 
 def _ensure_lists(issuer: Issuer, group: int) -> None:

@@ -73,18 +73,31 @@ def _instance_secret(path: Path) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from badges import bulk_views, verify_views
+    from badges import (
+        backpack_views,
+        bulk_views,
+        staff_awards,
+        staff_bulk,
+        staff_pages,
+        verify_views,
+    )
     from badges import public as badges_public
     from badges import views as badges_views
-    from cairn import cli, mail, pages, token_views  # noqa: F401 (mail: the outbox model)
+    from cairn import cli, mail_delivery, pages, token_views
+    from issuers import pages as issuers_pages
     from issuers import public as issuers_public
     from issuers import views as issuers_views
+    from recipients import views as recipients_views
 
     api = Api(app)
     for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp,
                       bulk_views.bp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
-    for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages):
+    for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages,
+                      recipients_views.bp, backpack_views.bp, issuers_pages.bp, staff_pages.bp,
+                      staff_awards.bp, staff_bulk.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)
+    app.cli.add_command(cli.mail)
+    mail_delivery.init_app(app)  # the outbox's sender and sweep

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from celery import Celery, Task
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cairn.auth import Actor
 from cairn.db import UTCDateTime, db, new_public_id, transaction, utcnow
@@ -59,8 +59,30 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    parts: Mapped[list[JobPart]] = relationship(back_populates="job", order_by="JobPart.number",
+                                                cascade="all, delete-orphan")
+
     def __repr__(self) -> str:
         return f"<Job {self.public_id} {self.kind} {self.status}>"
+
+
+class JobPart(db.Model):
+    """A slice of a job's items that one worker runs on its own: the parts of a job run in
+    parallel, and a job restarted after a crash runs only the parts not yet done."""
+
+    __tablename__ = "job_parts"
+    __table_args__ = (sa.UniqueConstraint("job_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    start: Mapped[int]
+    stop: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    errors: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    job: Mapped[Job] = relationship(back_populates="parts")
 
 
 class JobNotFound(NotFound):
@@ -70,30 +92,39 @@ class JobNotFound(NotFound):
 @dataclass(frozen=True)
 class JobKind:
     task_name: str  # the Celery task name
-    run: Callable[[str], Any]  # the plain task function, called with the job's public id
+    # The plain task function, called with the job's public id (and, for a kind run in
+    # parts, a part number: each part is a task of its own, run in parallel).
+    run: Callable[..., Any]
     may_read: Callable[[Actor, Job], bool]
+    in_parts: bool = False
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_kind(kind: str, task_name: str, run: Callable[[str], Any],
-                  may_read: Callable[[Actor, Job], bool]) -> None:
-    _KINDS[kind] = JobKind(task_name, run, may_read)
+def register_kind(kind: str, task_name: str, run: Callable[..., Any],
+                  may_read: Callable[[Actor, Job], bool], *, in_parts: bool = False) -> None:
+    _KINDS[kind] = JobKind(task_name, run, may_read, in_parts)
 
 
 # --- services ---------------------------------------------------------------------------
 
 def create_job(actor: Actor, kind: str, *, issuer_public_id: str | None, payload: dict,
                total: int, idempotency_key: str | None = None,
-               request_hash: str | None = None) -> Job:
-    """Add a queued job to the caller's transaction; `enqueue` it after the commit."""
+               request_hash: str | None = None, part_size: int | None = None,
+               result: dict | None = None) -> Job:
+    """Add a queued job to the caller's transaction; `enqueue` it after the commit. Its
+    `total` items are cut into parts of `part_size` (one part without it)."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    size = max(1, part_size or total or 1)
     job = Job(kind=kind, status="queued", done=0, total=total, errors=[], payload=payload,
               issuer_public_id=issuer_public_id, created_by_id=actor.user_id,
-              idempotency_key=idempotency_key, request_hash=request_hash,
-              public_id=new_public_id())
+              idempotency_key=idempotency_key, request_hash=request_hash, result=result,
+              public_id=new_public_id(), parts=[
+                  JobPart(number=number, start=start, stop=min(start + size, total),
+                          status="queued", done=0, counts={}, errors=[])
+                  for number, start in enumerate(range(0, max(total, 1), size))])
     db.session.add(job)
     return job
 
@@ -142,15 +173,20 @@ def enqueue(job: Job) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     kind = _KINDS[job.kind]
     runner = runner_name(app)
+    tasks = [[job.public_id, part.number] for part in job.parts if part.status != "done"] \
+        if kind.in_parts else []
+    tasks = tasks or [[job.public_id]]  # no part left to run: the task settles the job
     if runner == "celery":
         try:
-            app.extensions["celery"].send_task(kind.task_name, args=[job.public_id])
+            for args in tasks:
+                app.extensions["celery"].send_task(kind.task_name, args=args)
         except Exception:  # broker unreachable: the job is committed, say it will not run
             log.exception("could not queue job %s", job.public_id)
             mark_failed(job.public_id, "The job could not be queued; try again later.")
             job.status = "failed"
     elif runner == "threads":
-        _executor(app).submit(_run_in_context, app, kind.run, job.public_id)
+        for args in tasks:
+            _executor(app).submit(_run_in_context, app, kind.run, *args)
 
 
 def runner_name(app: Flask) -> str:
@@ -173,10 +209,27 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
         return executor
 
 
-def _run_in_context(app: Flask, run: Callable[[str], Any], job_public_id: str) -> None:
+def submit(app: Flask, run: Callable[[], Any]) -> None:
+    """Run a plain function on the in-process pool, inside an app context: for work with no
+    job row to track (mail delivery)."""
+    _executor(app).submit(_run_plain, app, run)
+
+
+def _run_plain(app: Flask, run: Callable[[], Any]) -> None:
     with app.app_context():
         try:
-            run(job_public_id)
+            run()
+        except Exception:
+            log.exception("background task %s failed", getattr(run, "__name__", run))
+        finally:
+            db.session.remove()
+
+
+def _run_in_context(app: Flask, run: Callable[..., Any], job_public_id: str,
+                    *part: int) -> None:
+    with app.app_context():
+        try:
+            run(job_public_id, *part)
         except Exception as error:  # the task marks its own failures; this is the backstop
             log.exception("job %s failed", job_public_id)
             try:
@@ -250,8 +303,18 @@ def celery_init_app(app: Flask) -> Celery:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        "broker_transport_options": _redis_redelivery(app),
     })
     if app.config.get("BROKER_URL"):
         celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _redis_redelivery(app: Flask) -> dict[str, int]:
+    """Redis gives the task of a worker that died (unacknowledged) to another worker once
+    JOBS_VISIBILITY_TIMEOUT has passed; workers look for such tasks a few times per
+    timeout (kombu's default looks every 100 s and waits an hour)."""
+    timeout = max(1, int(app.config.get("JOBS_VISIBILITY_TIMEOUT") or 300))
+    return {"visibility_timeout": timeout, "unacked_restore_throttle": 1,
+            "unacked_restore_interval": max(1, min(10, timeout // 2))}

@@ -45,3 +45,14 @@ def decrypt_secret(token: str, *, context: str) -> bytes:
         raise ValueError("unknown key encryption version")
     raw = base64.urlsafe_b64decode(body)
     return _aead().decrypt(raw[:12], raw[12:], context.encode())
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for one purpose, derived from SECRET_KEY (HKDF; cached)."""
+    cache = current_app.extensions.setdefault("cairn_derived_keys", {})
+    secret = current_app.config["SECRET_KEY"]
+    if (secret, purpose) not in cache:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=f"cairn {purpose}".encode())
+        cache[(secret, purpose)] = hkdf.derive(secret.encode())
+    return cache[(secret, purpose)]

@@ -8,10 +8,37 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import io
 
 #: The spec's minimum size, 16 KiB: large enough that one index tells nothing.
 MIN_ENTRIES = 131_072
+_FEISTEL_ROUNDS = 8
+
+
+def shuffled_index(key: bytes, position: int, entries: int = MIN_ENTRIES) -> int:
+    """The index at `position` in a keyed pseudorandom permutation of range(entries).
+
+    Issuers should assign indexes at random (§5.4, herd privacy); handing out positions
+    0, 1, 2... through a permutation makes the indexes look random to anyone without the
+    key, while distinct positions can never collide, so no index has to be looked up.
+    A balanced Feistel network with keyed BLAKE2b rounds permutes the smallest even-width
+    power of two that holds `entries`; cycle walking brings the result back into range.
+    """
+    if not 0 <= position < entries:
+        raise ValueError("position out of range")
+    half_bits = ((entries - 1).bit_length() + 1) // 2
+    mask = (1 << half_bits) - 1
+    value = position
+    while True:
+        left, right = value >> half_bits, value & mask
+        for round_number in range(_FEISTEL_ROUNDS):
+            digest = hashlib.blake2b(bytes([round_number]) + right.to_bytes(4, "big"),
+                                     key=key, digest_size=4).digest()
+            left, right = right, left ^ (int.from_bytes(digest, "big") & mask)
+        value = (left << half_bits) | right
+        if value < entries:
+            return value
 
 
 def empty(entries: int = MIN_ENTRIES) -> bytes:

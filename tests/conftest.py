@@ -24,6 +24,8 @@ from cairn.app import create_app
 from cairn.db import db
 from cairn.users import SCOPES, create_user, issue_token
 
+pytest_plugins = ["tests.celery_support"]  # the `celery_queue` fixture
+
 PG_ADMIN_URL = os.environ.get("CAIRN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b for b in os.environ.get("CAIRN_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
 

@@ -6,6 +6,7 @@ suspension."""
 import pytest
 
 from credentials.baking import read_png_text, read_svg_badge
+from tests.badges.test_bulk import wait_done
 from tests.conftest import SVG, data_uri
 from tests.interop.conftest import needs_node_verifiers, verify
 
@@ -96,3 +97,24 @@ def test_a_retired_key_still_verifies_what_it_signed(api, issuer, award):
     for key in keys:
         api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
     assert_ok(verify("ob3", award["urls"]["ob3"]))
+
+
+def test_credentials_awarded_in_a_bulk_batch_pass_and_revoke(tmp_path, api, client,
+                                                             badge_class, app):
+    """The batch path (badges/batch.py) signs the same credentials as a single award."""
+    rows = [{"recipient": {"type": "email", "identity": f"batch{i}@example.org",
+                           "name": f"Batch {i}"},
+             "evidence": [{"url": f"https://example.org/e/{i}"}]} for i in range(3)]
+    job = api.post(f"/api/v1/badge-classes/{badge_class['id']}/assertions/bulk",
+                   json={"rows": rows}).json
+    assert wait_done(api, job["id"])["result"]["awarded"] == 3
+    awards = api.get(f"/api/v1/badge-classes/{badge_class['id']}/assertions").json["items"]
+    assert len(awards) == 3
+    for award in awards:
+        assert_ok(verify("ob3", award["urls"]["ob3"]))
+        assert_ok(verify("jwt", save(tmp_path, client, award["urls"]["ob3_jwt"], "c.jwt")))
+    saved = save(tmp_path, client, awards[0]["urls"]["ob3"], "credential.json")
+    assert_ok(verify("schema", saved))
+    api.post(f"/api/v1/assertions/{awards[0]['id']}/revoke", json={"reason": "Wrong cohort"})
+    assert not verify("ob3", saved)["ok"]
+    assert_ok(verify("ob3", awards[1]["urls"]["ob3"]))

@@ -1,0 +1,128 @@
+"""Many awards of one badge class at once: the bulk-award path.
+
+What does not depend on the row (permission, badge class, keys, credential template) is
+done once per batch, and the rest with one statement per batch instead of several per
+row: earlier runs' awards, current holders, status positions, identities and the INSERT.
+Signing, the bulk of the work, happens between two short transactions and holds no lock,
+so batches on several threads or workers sign in parallel (RSA releases the GIL) while
+their writes take turns.
+
+The result is the same as awarding row by row with `award_badge` and each row's
+Idempotency-Key. A batch that meets a conflict (a racing run of the same rows) raises
+IntegrityError with nothing of it stored, and the caller falls back to that row-by-row
+path. Status positions reserved by a batch that then fails are left unused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from badges.awards import AwardDetails, Recipient, award_request_hash, build_assertion, sign_ob2
+from badges.credentials import issue_credential
+from badges.models import Assertion, BadgeClass
+from badges.notifications import queue_award_notification
+from badges.services import get_badge_class
+from badges.signals import badge_awarded
+from badges.status import allocate_statuses
+from cairn.auth import Actor
+from cairn.db import db, transaction
+from issuers.models import KeyType
+from issuers.services import signing_keys
+from recipients.models import IdentityType, RecipientIdentity
+from recipients.services import normalise_identity, resolve_identities
+
+AWARDED, ALREADY_HELD = "awarded", "already_held"
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    key: str  # the row's Idempotency-Key
+    recipient: Recipient
+    details: AwardDetails
+
+
+def award_batch(actor: Actor, badge_class_public_id: str,
+                items: Sequence[BatchItem]) -> dict[str, str]:
+    """Award each item unless its key was awarded before or its person already holds the
+    badge; returns each key's outcome."""
+    outcomes, new = _plan(actor, badge_class_public_id, items)
+    if new:
+        with transaction(), db.session.no_autoflush:  # short: reserves status positions
+            allocate_statuses([assertion for assertion, _ in new])
+        _sign([assertion for assertion, _ in new])
+        with transaction(), db.session.no_autoflush:
+            _store(new)
+    for assertion, _ in new:
+        badge_awarded.send(assertion)
+    return outcomes
+
+
+def _plan(actor: Actor, badge_class_public_id: str, items: Sequence[BatchItem],
+          ) -> tuple[dict[str, str], list[tuple[Assertion, BatchItem]]]:
+    """Read-only: which rows to award, as unsigned assertions (with unsaved identities)."""
+    with transaction():
+        badge_class = get_badge_class(actor, badge_class_public_id, "award")
+        signing_keys(badge_class.issuer)  # made on first use, before the lock-free signing
+        outcomes = dict.fromkeys(_keys_awarded(actor, [item.key for item in items]), AWARDED)
+        pending = [(item, _identity(item.recipient)) for item in items
+                   if item.key not in outcomes]
+        holders = _holders(badge_class, {(identity.type, identity.value)
+                                         for _, identity in pending})
+        new: list[tuple[Assertion, BatchItem]] = []
+        for item, identity in pending:
+            if (identity.type, identity.value) in holders:
+                outcomes[item.key] = ALREADY_HELD
+                continue
+            holders.add((identity.type, identity.value))
+            assertion = build_assertion(actor, badge_class, identity, item.recipient.name,
+                                        item.details)
+            assertion.idempotency_key = item.key
+            assertion.request_hash = award_request_hash(badge_class_public_id, item.recipient,
+                                                        item.details)
+            new.append((assertion, item))
+            outcomes[item.key] = AWARDED
+    return outcomes, new
+
+
+def _identity(recipient: Recipient) -> RecipientIdentity:
+    return RecipientIdentity(type=recipient.type,
+                             value=normalise_identity(recipient.type, recipient.identity))
+
+
+def _sign(assertions: list[Assertion]) -> None:
+    keys = signing_keys(assertions[0].issuer)
+    for assertion in assertions:
+        sign_ob2(assertion, keys[KeyType.rsa])
+        issue_credential(assertion, keys)
+
+
+def _store(new: list[tuple[Assertion, BatchItem]]) -> None:
+    """Save the signed awards with their identities (made where new) and their
+    notifications, in one transaction."""
+    identities = resolve_identities(
+        (assertion.recipient.type, assertion.recipient.value) for assertion, _ in new)
+    for assertion, item in new:
+        assertion.recipient = identities[(assertion.recipient.type, assertion.recipient.value)]
+        db.session.add(assertion)
+        if item.details.notify:
+            queue_award_notification(assertion)
+
+
+def _keys_awarded(actor: Actor, keys: list[str]) -> list[str]:
+    return list(db.session.scalars(sa.select(Assertion.idempotency_key).where(
+        Assertion.awarded_by_id == actor.user_id, Assertion.idempotency_key.in_(keys))))
+
+
+def _holders(badge_class: BadgeClass,
+             identities: set[tuple[IdentityType, str]]) -> set[tuple[IdentityType, str]]:
+    """The identities among these that hold an unrevoked award of the badge class."""
+    if not identities:
+        return set()
+    rows = db.session.execute(sa.select(RecipientIdentity.type, RecipientIdentity.value).join(
+        Assertion, Assertion.recipient_identity_id == RecipientIdentity.id).where(
+        Assertion.badge_class_id == badge_class.id, Assertion.revoked_at.is_(None),
+        RecipientIdentity.value.in_({value for _, value in identities})))
+    return {(kind, value) for kind, value in rows if (kind, value) in identities}
