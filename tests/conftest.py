@@ -24,13 +24,14 @@ from cairn.app import create_app
 from cairn.db import db
 from cairn.users import SCOPES, create_user, issue_token
 
-pytest_plugins = ["tests.celery_support"]  # the `celery_queue` fixture
+# Fixtures: `celery_queue` (real Celery workers), `smtp` and `smtp_controller` (aiosmtpd).
+pytest_plugins = ["tests.celery_support", "tests.mail_support"]
 
 PG_ADMIN_URL = os.environ.get("CAIRN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b for b in os.environ.get("CAIRN_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -54,7 +55,7 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_app(database_url, tmp_path_factory):
     """The app, its schema made by the migrations, and a live server on 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),

@@ -15,12 +15,8 @@ from cairn.mail_delivery import deliver_due
 from recipients.claims import read_claim_token
 from tests.badges.test_bulk import bulk_path, upload, wait_done
 from tests.badges.test_bulk import row as bulk_row
-from tests.cairn import test_mail
-from tests.cairn.test_mail import outbox, point_at, wait_for_outbox, wait_until_due
-from tests.conftest import _free_port
-
-# A real SMTP server with a recorder, and the app pointed at it (tests/cairn/test_mail.py).
-smtp, smtp_controller = test_mail.smtp, test_mail.smtp_controller
+from tests.conftest import free_port
+from tests.mail_support import outbox, point_at, wait_for_outbox, wait_until_due
 
 CLAIM_LINK = re.compile(r"http://127\.0\.0\.1:\d+/claim/[A-Za-z0-9_.-]+")
 
@@ -84,7 +80,7 @@ def test_badge_and_issuer_names_are_escaped_in_the_html_mail(app, smtp, make_iss
 
 def test_the_award_stands_when_the_mail_server_is_down(app, api, smtp, smtp_controller,
                                                        make_award, monkeypatch):
-    point_at(monkeypatch, app, _free_port())  # nothing listens there
+    point_at(monkeypatch, app, free_port())  # nothing listens there
     award = award_with_notify(make_award)
     assert api.get(f"/api/v1/assertions/{award['id']}").status_code == 200
     [row] = wait_for_outbox(lambda rows: rows[0].attempts == 1 and rows[0].last_error)

@@ -3,120 +3,27 @@ embedded default; retries, giving up, and one send per message however many send
 
 from __future__ import annotations
 
-import email
 import logging
 import threading
 import time
 from datetime import timedelta
-from email import policy
 
 import pytest
-import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from cairn.db import db, transaction, utcnow
-from cairn.mail import OutboxMessage, queue_mail
+from cairn.mail import queue_mail
 from cairn.mail_delivery import deliver_due, deliver_messages, start_sweeper
-from tests.conftest import _free_port
-
-FINAL = ("sent", "logged", "failed")
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps what it accepts, or answers `refuse` to DATA."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-        self.refuse: str | None = None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return self.refuse
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        """Parsed, with the wire's CRLF line ends as Python's."""
-        return [email.message_from_bytes(envelope.content.replace(b"\r\n", b"\n"),
-                                         policy=policy.default) for envelope in self.envelopes]
-
-
-class Accounts:
-    """An aiosmtpd authenticator with one account."""
-
-    def __init__(self, login: str, password: str) -> None:
-        self.login, self.password = login.encode(), password.encode()
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        good = isinstance(auth_data, LoginPassword) and \
-            (auth_data.login, auth_data.password) == (self.login, self.password)
-        return AuthResult(success=good, handled=False)  # the server answers 235 or 535
-
-
-def start_server(recorder: Recorder, **options) -> Controller:
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port(), **options)
-    controller.start()
-    return controller
-
-
-@pytest.fixture(scope="module")
-def smtp_controller():
-    controller = start_server(Recorder())
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def smtp(app, smtp_controller, monkeypatch):
-    """The app sends to a fresh recorder on a real SMTP server for this test."""
-    recorder = Recorder()
-    monkeypatch.setattr(smtp_controller, "handler", recorder)  # each connection reads it
-    point_at(monkeypatch, app, smtp_controller.port)
-    monkeypatch.setitem(app.config, "MAIL_RETRY_BASE_SECONDS", 0.2)
-    return recorder
-
-
-def point_at(monkeypatch, app, port: int, **settings) -> None:
-    values = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_SECURITY": "none",
-              "SMTP_USERNAME": None, "SMTP_PASSWORD": None, "SMTP_TIMEOUT": 5,
-              "SMTP_FROM": "Cairn Badges <badges@cairn.example>", **settings}
-    for name, value in values.items():
-        monkeypatch.setitem(app.config, name, value)
-
-
-@pytest.fixture
-def manual(app, monkeypatch):
-    """Nothing is sent after a commit: the test runs delivery itself."""
-    monkeypatch.setitem(app.config, "JOBS_RUNNER", "manual")
-
-
-def queue(to="ada@example.org", subject="Hello", text="Plain body", html=None) -> int:
-    with transaction():
-        message = queue_mail(to, subject, text, html)
-    return message.id
-
-
-def outbox() -> list[OutboxMessage]:
-    db.session.rollback()
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)
-                                   .execution_options(populate_existing=True)))
-
-
-def wait_for_outbox(done=lambda rows: all(row.status in FINAL for row in rows),
-                    seconds=20) -> list[OutboxMessage]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        rows = outbox()
-        if rows and done(rows):
-            return rows
-        time.sleep(0.02)
-    raise AssertionError(f"outbox still {[(row.status, row.attempts) for row in outbox()]}")
-
-
-def wait_until_due(message: OutboxMessage) -> None:
-    time.sleep(max(0.0, (message.next_attempt_at - utcnow()).total_seconds()) + 0.01)
+from tests.conftest import free_port
+from tests.mail_support import (
+    Accounts,
+    Recorder,
+    outbox,
+    point_at,
+    queue,
+    start_server,
+    wait_for_outbox,
+    wait_until_due,
+)
 
 
 def test_mail_is_sent_after_the_commit_as_text_and_html(smtp):
@@ -174,7 +81,7 @@ def test_a_refused_send_is_retried_later_and_delivered_once(smtp, manual):
 
 
 def test_a_message_is_failed_after_the_last_attempt(app, smtp, manual, monkeypatch):
-    point_at(monkeypatch, app, _free_port())  # nothing listens there
+    point_at(monkeypatch, app, free_port())  # nothing listens there
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
     monkeypatch.setitem(app.config, "MAIL_RETRY_BASE_SECONDS", 0.05)
     queue()
