@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import marshmallow as ma
 from flask import (
     Blueprint,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from cairn.auth import optional_actor
 from cairn.db import db
@@ -90,6 +92,7 @@ def staff_blueprint(name: str, import_name: str) -> Blueprint:
     staff.before_request(_require_sign_in)
     staff.register_error_handler(CairnError, _error_page)
     staff.register_error_handler(CSRFError, _csrf_page)
+    staff.register_error_handler(RequestEntityTooLarge, _too_large_page)
     return staff
 
 
@@ -104,6 +107,15 @@ def _require_sign_in():
     if _wants_json():
         return jsonify({"code": "unauthorized", "message": "Sign in again."}), 401
     return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+
+
+def _too_large_page(error: RequestEntityTooLarge):
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = (f"The file is larger than the {limit} MB an upload may be. Split it into "
+               "several files, or remove columns Cairn does not read.")
+    if _wants_json():
+        return jsonify({"code": "payload_too_large", "message": message, "errors": {}}), 413
+    return render_template("staff/error.html", status=413, message=message), 413
 
 
 def _error_page(error: CairnError):

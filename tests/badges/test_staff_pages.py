@@ -281,3 +281,16 @@ def test_a_pasted_csv_with_a_bad_header_is_shown_beside_the_file_field(awarder, 
                          status=422)
     assert "Missing or unknown header" in field_error(response, "file")
     assert "mail,who" in response.get_data(as_text=True)  # the pasted rows stay
+
+
+def test_a_file_over_the_upload_limit_gets_a_page_saying_so(awarder, badge_class):
+    path = f"/manage/badge-classes/{badge_class['id']}/bulk"
+    token = csrf_token(awarder.get(path).get_data(as_text=True))
+    huge = b"email\r\n" + b"a" * (50 * 1024 * 1024)
+    response = awarder.post(path + "/preview", data={
+        "csrf_token": token, "file": (io.BytesIO(huge), "people.csv")})
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert "larger than the 16 MB an upload may be" in words(response)
+    assert count_assertions() == 0
+
