@@ -7,18 +7,28 @@ query give on this machine, so the award figure can be read against it. gunicorn
 workers answer `Connection: close`, so every request of both pays a new TCP connection.
 
     .venv/bin/python bench/awards.py [--n 2000] [--database sqlite|postgresql] [--workers 2]
+                                     [--client python|wrk] [--seconds 20]
+
+With `--client wrk` the load comes from wrk (C, one thread, bench/awards.lua making each
+body unique) for a fixed time instead, so the client takes far less of the machine; the
+awards are then counted through the API, not taken from wrk's tally.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
+from bulk import count_awards
+from hosted import find_wrk, load_with_wrk
 from serve import (
     DATABASES,
     award_body,
@@ -84,7 +94,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="awards to make")
     parser.add_argument("--database", choices=DATABASES, default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--client", choices=("python", "wrk"), default="python")
+    parser.add_argument("--seconds", type=int, default=20, help="wrk: seconds per phase")
     args = parser.parse_args()
+    if args.client == "wrk":
+        bench_with_wrk(args)
+        return
     load_at_start = load_average()
 
     with served(args.database, workers=args.workers) as server, requests.Session() as setup:
@@ -115,6 +130,43 @@ def main() -> None:
           f"{awards.rate:.1f} awards/s = {awards.rate / TARGET_AWARDS_PER_SECOND:.2f}x "
           f"the {TARGET_AWARDS_PER_SECOND}/s target; "
           f"awards/floor = {awards.rate / floor.rate:.2f}")
+
+
+def bench_with_wrk(args: argparse.Namespace) -> None:
+    wrk = find_wrk()
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+    load_at_start = load_average()
+    with served(args.database, workers=args.workers) as server, requests.Session() as setup:
+        issuer_id, badge_class_id = create_badge_class(setup, server)
+        award_url = f"{server.base_url}/api/v1/badge-classes/{badge_class_id}/assertions"
+        for index in range(WARM_UP):
+            setup.post(award_url, headers=server.auth, timeout=30,
+                       json=award_body(f"warm-up-{index}@example.org")).raise_for_status()
+        floor = load_with_wrk(wrk, f"{server.base_url}/api/v1/issuers/{issuer_id}",
+                              args.seconds, headers=[server_auth(server)])
+        started = time.perf_counter()
+        out = subprocess.run(
+            [wrk, "-t1", "-c8", f"-d{args.seconds}s", "--timeout", "30s", "-s",
+             str(Path(__file__).with_name("awards.lua")), "-H", server_auth(server), award_url],
+            capture_output=True, text=True, timeout=args.seconds + 120, check=True).stdout
+        if "requests in" not in out:
+            raise RuntimeError(f"wrk said: {out}")
+        wall = time.perf_counter() - started
+        awarded = count_awards(setup, server, badge_class_id) - WARM_UP
+    errors = "; ".join(re.findall(r"^\s*((?:Non-2xx|Socket errors).*)$", out, re.M)) or "none"
+    rate = awarded / wall
+    print(f"awards: {args.database}, gunicorn {args.workers} sync workers, wrk -t1 -c8, "
+          f"{args.seconds} s per phase; {machine(load_at_start)}")
+    print(f"  floor GET /api/v1/issuers/<id>: {floor.rps:7.1f} req/s, p99 {floor.p99_ms:.1f} ms")
+    print(f"  POST .../assertions: {awarded} awards counted through the API in {wall:.1f} s "
+          f"= {rate:.1f} awards/s; wrk errors: {errors}")
+    print(f"  {rate / TARGET_AWARDS_PER_SECOND:.2f}x the {TARGET_AWARDS_PER_SECOND}/s target; "
+          f"awards/floor = {rate / floor.rps:.2f}")
+
+
+def server_auth(server) -> str:
+    return f"Authorization: {server.auth['Authorization']}"
 
 
 if __name__ == "__main__":

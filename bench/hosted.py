@@ -68,11 +68,13 @@ def _ms(text: str, label: str) -> float:
     return float(value) * _UNIT_MS[unit]
 
 
-def load_with_wrk(wrk: str, url: str, seconds: int) -> Load:
+def load_with_wrk(wrk: str, url: str, seconds: int,
+                  headers: list[str] | None = None) -> Load:
     """One wrk thread is enough to saturate two sync workers and leaves the CPUs to them."""
+    extra = [option for header in headers or () for option in ("-H", header)]
     result = subprocess.run(
         [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-         "-H", "Accept: application/ld+json", url],
+         "-H", "Accept: application/ld+json", *extra, url],
         capture_output=True, text=True, timeout=seconds + 60, check=True)
     out = result.stdout
     errors = "; ".join(re.findall(r"^\s*((?:Non-2xx|Socket errors).*)$", out, re.M))
