@@ -25,6 +25,7 @@ from badges.errors import (
     NotSuspendable,
     NotSuspended,
 )
+from badges.events import queue_awarded, queue_revoked
 from badges.models import Assertion, BadgeClass
 from badges.notifications import queue_award_notification
 from badges.services import get_badge_class
@@ -99,6 +100,7 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 issue_credential(assertion, keys)
             if details.notify:
                 queue_award_notification(assertion)
+            queue_awarded([assertion])
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -182,6 +184,7 @@ def revoke_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion:
         set_status(assertion, "revocation", True)
         if assertion.credential_status == "suspension":  # the only list its credential shows
             set_status(assertion, "suspension", True)
+        queue_revoked(assertion)
     assertion_revoked.send(assertion)
     return assertion
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from badges.awards import AwardDetails, Recipient, award_request_hash, build_assertion, sign_ob2
 from badges.credentials import issue_credential
+from badges.events import queue_awarded
 from badges.models import Assertion, BadgeClass
 from badges.notifications import queue_award_notification
 from badges.services import get_badge_class
@@ -109,6 +110,7 @@ def _store(new: list[tuple[Assertion, BatchItem]]) -> None:
         db.session.add(assertion)
         if item.details.notify:
             queue_award_notification(assertion)
+    queue_awarded([assertion for assertion, _ in new])
 
 
 def _keys_awarded(actor: Actor, keys: list[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """`flask --app wsgi admin create --email E`: bootstrap an administrator;
-`flask --app wsgi mail deliver`: send the mail that is due."""
+`flask --app wsgi mail deliver`: send the mail that is due;
+`flask --app wsgi webhooks deliver`: send the webhook deliveries that are due."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import secrets
 
 import click
 
-from cairn import users
+from cairn import users, webhook_delivery
 from cairn.db import transaction
 from cairn.mail_delivery import deliver_due
 
@@ -62,3 +63,16 @@ def deliver() -> None:
     outcomes = deliver_due()
     click.echo(", ".join(f"{outcome}: {outcomes[outcome]}"
                          for outcome in ("sent", "logged", "retry", "failed", "skipped")))
+
+
+@click.group(help="Outgoing webhooks.")
+def webhooks() -> None:
+    pass
+
+
+@webhooks.command("deliver", help="Send the webhook deliveries that are due, once (for cron, "
+                  "or after a receiver is back), and print how each went.")
+def deliver_webhooks() -> None:
+    outcomes = webhook_delivery.deliver_due()
+    click.echo(", ".join(f"{outcome}: {outcomes[outcome]}"
+                         for outcome in ("delivered", "retry", "failed", "skipped")))

@@ -91,5 +91,17 @@ class Config:
     # How often the runner (web process on the embedded default, each Celery worker with a
     # broker) sends the messages that are due; 0 turns the sweep off.
     MAIL_SWEEP_SECONDS = 60
+    # Webhooks (cairn/webhooks.py, cairn/webhook_delivery.py). Seconds one delivery attempt
+    # may take (connecting and reading the answer).
+    WEBHOOK_TIMEOUT = 10
+    # A failed attempt is tried again after WEBHOOK_RETRY_BASE_SECONDS, then twice as long
+    # each time; after WEBHOOK_MAX_ATTEMPTS tries the delivery is marked `failed`.
+    WEBHOOK_MAX_ATTEMPTS = 8
+    WEBHOOK_RETRY_BASE_SECONDS = 60
+    # How often the runner sends the deliveries that are due; 0 turns the sweep off.
+    WEBHOOK_SWEEP_SECONDS = 60
+    # Whether webhooks may be sent to private, loopback and link-local addresses (tests, or
+    # receivers on Cairn's own private network).
+    WEBHOOK_ALLOW_PRIVATE = False
     # Log of every request that changed something is noisy in tests; keep INFO by default.
     LOG_LEVEL = "INFO"
