@@ -83,15 +83,19 @@ def _register_blueprints(app: Flask) -> None:
     )
     from badges import public as badges_public
     from badges import views as badges_views
-    from cairn import cli, mail_delivery, pages, token_views
+    from cairn import cli, mail_delivery, pages, token_views, webhook_delivery
     from issuers import pages as issuers_pages
     from issuers import public as issuers_public
     from issuers import views as issuers_views
+    from issuers import webhook_views
+    from pathways import action_views
+    from pathways import views as pathways_views  # also connects the engine's receivers
     from recipients import views as recipients_views
 
     api = Api(app)
     for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp,
-                      bulk_views.bp):
+                      bulk_views.bp, webhook_views.bp, action_views.bp,
+                      pathways_views.bp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
     for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages,
@@ -100,4 +104,6 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)
     app.cli.add_command(cli.mail)
+    app.cli.add_command(cli.webhooks)
     mail_delivery.init_app(app)  # the outbox's sender and sweep
+    webhook_delivery.init_app(app)  # the webhook deliveries' sender and sweep

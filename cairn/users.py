@@ -25,6 +25,10 @@ SCOPES = (
     "badges:write",
     "badges:award",
     "badges:revoke",
+    "actions:write",
+    "actions:read",
+    "pathways:write",
+    "pathways:read",
 )
 TOKEN_PREFIX = "cairn_"  # noqa: S105 - a prefix that makes leaked tokens easy to scan for
 

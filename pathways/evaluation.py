@@ -1,0 +1,344 @@
+"""Evaluating a person against milestones, and awarding the milestones that hold.
+
+Facts are gathered per person: their actions of the types the rules depend on (with the
+retractions of those), the badge classes they hold (unrevoked, unsuspended, unexpired),
+and the milestones of the pathway already awarded to them. Milestones are evaluated in
+`milestone_order`, so one reached in a pass counts for the milestones after it.
+
+Awarding once: a `MilestoneAward` row is inserted (ON CONFLICT DO NOTHING on its unique
+(milestone, identity)) in the same transaction as the assertion. A concurrent evaluation
+of the same person waits on that key (PostgreSQL) or the write lock (SQLite) and then
+inserts nothing: it loses cleanly, without an error or a second badge. Someone who
+already holds the milestone's badge class gets no second badge: the row records the award
+they hold.
+
+The actor: a rule awards as the pathway's creator, with every scope but only their role
+at the issuer (checked on each award), so a creator who leaves the issuer stops the
+pathway's awards; the errors are recorded on the job that tried.
+
+Chains terminate: an award made here may make other milestones hold (a rule naming its
+badge class), which are evaluated right after the commit (`evaluate_triggered`), but each
+round needs a new MilestoneAward row, and there are finitely many (milestone, person)
+pairs. Awards made here do not go through the `badge_awarded` receiver (see AWARDING).
+
+Each milestone reached queues the issuer's `milestone.reached` webhook event in the same
+transaction (no recipient address in it, as for awards).
+
+Awards are never revoked by the engine: a retraction after an award leaves it in place;
+progress shows the rule's current truth beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased, selectinload
+
+from badges.awards import Recipient, award_badge
+from badges.models import Assertion, BadgeClass
+from cairn.auth import Actor
+from cairn.db import db, transaction, utcnow
+from cairn.errors import CairnError
+from cairn.users import SCOPES, User
+from cairn.webhooks import queue_event, rfc3339
+from pathways.action_models import RETRACTION, Action, ActionType
+from pathways.models import Milestone, MilestoneAward, MilestoneTrigger, Pathway
+from pathways.pathway_evidence import award_details
+from pathways.rules import ActionFact, Facts, Outcome, evaluate, milestone_order
+from pathways.services import trigger_closure
+from recipients.models import RecipientIdentity
+
+#: Set on the session while this module awards: the `badge_awarded` receiver then leaves
+#: the award to `evaluate_triggered`, which follows it up after the commit.
+AWARDING = "pathways.awarding"
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+@dataclass
+class PersonFacts:
+    actions: list[ActionFact] = field(default_factory=list)
+    badges: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """What an award's evidence says about an action that met its rule."""
+
+    public_id: str
+    type_key: str
+    occurred_at: datetime
+    source: str
+    external_id: str
+    properties: dict[str, Any]
+
+
+@dataclass
+class Evaluation:
+    """What evaluating people did: milestone awards made (new badges, or badges the
+    person held already), lost to a concurrent evaluation, and failed."""
+
+    awarded: int = 0
+    already: int = 0
+    failed: int = 0
+    new_badges: set[str] = field(default_factory=set)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: Evaluation) -> None:
+        self.awarded += other.awarded
+        self.already += other.already
+        self.failed += other.failed
+        self.errors += other.errors
+
+
+def gather_facts(identity_ids: Collection[int], *, action_types: Collection[str],
+                 badges: Collection[str], as_of: datetime,
+                 ) -> tuple[dict[int, PersonFacts], dict[int, ActionInfo]]:
+    """Each person's facts, and what the evidence needs of each action found."""
+    people = {identity_id: PersonFacts() for identity_id in identity_ids}
+    infos: dict[int, ActionInfo] = {}
+    if not people:
+        return people, infos
+    if action_types:
+        for row in db.session.execute(sa.select(
+                Action.id, Action.public_id, Action.identity_id, Action.occurred_at,
+                Action.properties, Action.source, Action.external_id, ActionType.key)
+                .join(ActionType, ActionType.id == Action.action_type_id)
+                .where(Action.identity_id.in_(people), ActionType.key.in_(action_types))):
+            properties = row.properties or {}
+            people[row.identity_id].actions.append(
+                ActionFact(row.id, row.key, row.occurred_at, properties))
+            infos[row.id] = ActionInfo(row.public_id, row.key, row.occurred_at, row.source,
+                                       row.external_id, properties)
+        withdrawn = aliased(Action)
+        for row in db.session.execute(sa.select(
+                Action.id, Action.identity_id, Action.occurred_at, Action.retracts_id)
+                .join(withdrawn, withdrawn.id == Action.retracts_id)
+                .join(ActionType, ActionType.id == withdrawn.action_type_id)
+                .where(Action.identity_id.in_(people), ActionType.key.in_(action_types))):
+            people[row.identity_id].actions.append(
+                ActionFact(row.id, RETRACTION, row.occurred_at, {}, retracts=row.retracts_id))
+    if badges:
+        for identity_id, badge_class_id in db.session.execute(
+                sa.select(Assertion.recipient_identity_id, BadgeClass.public_id)
+                .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+                .where(Assertion.recipient_identity_id.in_(people),
+                       BadgeClass.public_id.in_(badges), *held_now(as_of))):
+            people[identity_id].badges.add(badge_class_id)
+    return people, infos
+
+
+def held_now(as_of: datetime) -> list[sa.ColumnElement[bool]]:
+    """An award its recipient holds at `as_of`: not revoked, suspended or expired."""
+    return [Assertion.revoked_at.is_(None), Assertion.suspended_at.is_(None),
+            sa.or_(Assertion.expires_at.is_(None), Assertion.expires_at > as_of)]
+
+
+def awarded_milestones(identity_ids: Collection[int],
+                       milestone_ids: Collection[int]) -> dict[int, dict[int, int | None]]:
+    """Per person: milestone id -> the id of the assertion it awarded."""
+    found: dict[int, dict[int, int | None]] = {identity_id: {} for identity_id in identity_ids}
+    if identity_ids and milestone_ids:
+        for identity_id, milestone_id, assertion_id in db.session.execute(sa.select(
+                MilestoneAward.identity_id, MilestoneAward.milestone_id,
+                MilestoneAward.assertion_id).where(
+                MilestoneAward.identity_id.in_(identity_ids),
+                MilestoneAward.milestone_id.in_(milestone_ids))):
+            found[identity_id][milestone_id] = assertion_id
+    return found
+
+
+def inputs(milestones: Iterable[Milestone]) -> tuple[set[str], set[str]]:
+    """The action types and badge classes that evaluating these milestones reads."""
+    types: set[str] = set()
+    badges: set[str] = set()
+    by_pathway: dict[int, Pathway] = {}
+    wanted: set[int] = set()
+    for milestone in milestones:
+        by_pathway[milestone.pathway_id] = milestone.pathway
+        wanted.add(milestone.id)
+    for pathway in by_pathway.values():
+        active = pathway.active_milestones
+        closure = trigger_closure({milestone.key: milestone.rule for milestone in active})
+        for milestone in active:
+            if milestone.id in wanted:
+                types |= closure[milestone.key][0]
+                badges |= closure[milestone.key][1]
+    return types, badges
+
+
+def names(pathway: Pathway) -> dict[str, str]:
+    """Display names for explanations: milestones and the badge classes rules name."""
+    named = {milestone.key: milestone.name for milestone in pathway.milestones}
+    _, badges = inputs(pathway.active_milestones)
+    if badges:
+        named |= {public_id: name for public_id, name in db.session.execute(
+            sa.select(BadgeClass.public_id, BadgeClass.name)
+            .where(BadgeClass.public_id.in_(badges)))}
+    return named
+
+
+#: Called with each milestone evaluated and its outcome; returns whether the person has
+#: now reached it.
+Judge = Callable[[Milestone, Outcome], bool]
+
+
+def walk(pathway: Pathway, facts: PersonFacts, awarded: Collection[int], as_of: datetime,
+         judge: Judge, *, selected: Collection[int] | None = None,
+         named: dict[str, str] | None = None, awarded_too: bool = False) -> None:
+    """Evaluate a person's milestones of one pathway in dependency order. Those already
+    awarded count as reached (and are evaluated only `awarded_too`); once `judge` says a
+    milestone is reached, its key and badge class count for the milestones after it
+    (`facts.badges` grows)."""
+    by_key = {milestone.key: milestone for milestone in pathway.active_milestones}
+    reached = {key for key, milestone in by_key.items() if milestone.id in awarded}
+    for key in milestone_order({key: milestone.rule for key, milestone in by_key.items()}):
+        milestone = by_key[key]
+        if (selected is not None and milestone.id not in selected) or (
+                milestone.id in awarded and not awarded_too):
+            continue
+        outcome = evaluate(milestone.rule, Facts(facts.actions, frozenset(facts.badges),
+                                                 frozenset(reached)), as_of, names=named)
+        if judge(milestone, outcome):
+            reached.add(key)
+            facts.badges.add(milestone.badge_class.public_id)
+
+
+def evaluate_person(identity_id: int, milestones: Sequence[Milestone],
+                    as_of: datetime) -> Evaluation:
+    """Evaluate these milestones (of any pathways) for one person and award each that
+    holds and was not awarded yet, each in a transaction of its own."""
+    result = Evaluation()
+    identity = db.session.get(RecipientIdentity, identity_id)
+    if identity is None or not milestones:
+        return result
+    types, badges = inputs(milestones)
+    facts, infos = gather_facts([identity_id], action_types=types, badges=badges,
+                                as_of=as_of)
+    pathways = {milestone.pathway_id: milestone.pathway for milestone in milestones}
+    awarded = awarded_milestones([identity_id], [
+        milestone.id for pathway in pathways.values()
+        for milestone in pathway.active_milestones])[identity_id]
+    for pathway in pathways.values():
+        named = names(pathway)
+        actor = awarding_actor(pathway)
+
+        def judge(milestone: Milestone, outcome: Outcome, pathway=pathway,
+                  actor=actor) -> bool:
+            return outcome.holds and _award(actor, pathway, milestone, identity, outcome,
+                                            infos, result)
+
+        walk(pathway, facts[identity_id], awarded, as_of, judge,
+             selected={milestone.id for milestone in milestones}, named=named)
+    return result
+
+
+def evaluate_triggered(identity_id: int, *, action_types: Collection[str] = (),
+                       badges: Collection[str] = (), as_of: datetime | None = None,
+                       ) -> Evaluation:
+    """Evaluate the milestones that these action types or badge classes can change, for
+    one person, then those that the badges just awarded can change, until none is."""
+    total = Evaluation()
+    types, new_badges = set(action_types), set(badges)
+    while types or new_badges:
+        milestones = triggered_milestones(identity_id, action_types=types, badges=new_badges)
+        if not milestones:
+            break
+        result = evaluate_person(identity_id, milestones, as_of or utcnow())
+        total.add(result)
+        types, new_badges = set(), result.new_badges
+    return total
+
+
+def triggered_milestones(identity_id: int, *, action_types: Collection[str],
+                         badges: Collection[str]) -> list[Milestone]:
+    """The active milestones not yet awarded to this person whose rules depend on one of
+    these action types or badge classes (directly or through milestones they name)."""
+    triggers = []
+    if action_types:
+        triggers.append(sa.and_(MilestoneTrigger.kind == "action",
+                                MilestoneTrigger.key.in_(action_types)))
+    if badges:
+        triggers.append(sa.and_(MilestoneTrigger.kind == "badge",
+                                MilestoneTrigger.key.in_(badges)))
+    if not triggers:
+        return []
+    return list(db.session.scalars(sa.select(Milestone).where(
+        Milestone.archived_at.is_(None),
+        Milestone.id.in_(sa.select(MilestoneTrigger.milestone_id).where(sa.or_(*triggers))),
+        ~sa.exists().where(MilestoneAward.milestone_id == Milestone.id,
+                           MilestoneAward.identity_id == identity_id))
+        .order_by(Milestone.id).options(*MILESTONE_LOADS)))
+
+
+#: What evaluating a milestone reads of it and of its pathway.
+MILESTONE_LOADS = (
+    selectinload(Milestone.versions), selectinload(Milestone.badge_class),
+    selectinload(Milestone.pathway).selectinload(Pathway.milestones)
+    .selectinload(Milestone.versions),
+    selectinload(Milestone.pathway).selectinload(Pathway.milestones)
+    .selectinload(Milestone.badge_class),
+)
+
+
+def awarding_actor(pathway: Pathway) -> Actor:
+    creator = db.session.get(User, pathway.created_by_id)
+    if creator is None:
+        raise LookupError("the pathway's creator no longer exists")
+    return Actor(user_id=creator.id, is_admin=creator.is_admin, scopes=frozenset(SCOPES))
+
+
+def _award(actor: Actor, pathway: Pathway, milestone: Milestone, identity: RecipientIdentity,
+           outcome: Outcome, infos: dict[int, ActionInfo], result: Evaluation) -> bool:
+    """Record the milestone and award its badge in one transaction; whether the person
+    has reached it now (a concurrent evaluation that awarded it first counts)."""
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    details = award_details(pathway, milestone, outcome, infos)
+    db.session.info[AWARDING] = True
+    try:
+        with transaction():
+            award_id = db.session.scalar(insert(MilestoneAward).values(
+                milestone_id=milestone.id, identity_id=identity.id,
+                rule_version_id=milestone.current.id, created_at=utcnow(),
+                action_ids=[infos[action_id].public_id for action_id in outcome.action_ids])
+                .on_conflict_do_nothing(index_elements=["milestone_id", "identity_id"])
+                .returning(MilestoneAward.id))
+            if award_id is None:
+                result.already += 1
+                return True
+            assertion = _held_award(identity.id, milestone.badge_class_id)
+            if assertion is None:
+                assertion = award_badge(
+                    actor, milestone.badge_class.public_id,
+                    Recipient(identity.type, identity.value), details,
+                    idempotency_key=f"milestone:{milestone.id}:{identity.id}")
+                result.new_badges.add(milestone.badge_class.public_id)
+            db.session.flush()
+            db.session.execute(sa.update(MilestoneAward).where(MilestoneAward.id == award_id)
+                               .values(assertion_id=assertion.id))
+            queue_event(pathway.issuer.public_id, "milestone.reached", {
+                "pathway": pathway.public_id, "milestone": milestone.key,
+                "rule_version": milestone.version, "assertion": assertion.public_id,
+                "badge_class": milestone.badge_class.public_id,
+                "recipient_type": identity.type.value, "reached_at": rfc3339(utcnow())})
+    except CairnError as error:
+        result.failed += 1
+        result.errors.append({"milestone": milestone.public_id, "code": error.code,
+                              "message": error.message, "errors": error.errors})
+        return False
+    finally:
+        db.session.info.pop(AWARDING, None)
+    result.awarded += 1
+    return True
+
+
+def _held_award(identity_id: int, badge_class_id: int) -> Assertion | None:
+    return db.session.scalar(sa.select(Assertion).where(
+        Assertion.recipient_identity_id == identity_id,
+        Assertion.badge_class_id == badge_class_id, *held_now(utcnow()))
+        .order_by(Assertion.id).limit(1))

@@ -1,0 +1,269 @@
+"""Pathway jobs: evaluating the people whose actions or badges just changed, and the
+backfill of a whole pathway. Run by Celery workers or the in-process pool (cairn/jobs.py).
+
+Both are jobs in parts (cairn/job_parts.py), one item per person, and safe to run twice,
+concurrently or after a crash: a person evaluated again finds their milestone awards
+already made (the unique MilestoneAward row), so a restarted part repeats no award.
+
+Receivers: `actions_recorded` (sent after the actions' commit) queues one evaluation job
+covering every (person, action type) of the call that can affect a milestone; an award
+made elsewhere (`badge_awarded`) queues one for the milestones naming its badge class.
+Nothing is queued when no milestone depends on what changed. A receiver never fails its
+sender (the actions or the award are committed already); a job lost to a crash between
+that commit and the job's is made good by a backfill.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from celery import shared_task
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from badges.models import Assertion
+from badges.signals import badge_awarded
+from cairn.auth import Actor
+from cairn.db import db, transaction, utcnow
+from cairn.job_parts import claim_part, report_part, roll_up, unfinished_parts
+from cairn.jobs import (
+    MAX_ERRORS,
+    UNFINISHED,
+    Job,
+    create_job,
+    enqueue,
+    load_job,
+    mark_failed,
+    register_kind,
+    submit,
+)
+from issuers.models import Issuer
+from issuers.permissions import role_of
+from pathways.evaluation import (
+    AWARDING,
+    Evaluation,
+    evaluate_person,
+    evaluate_triggered,
+)
+from pathways.models import Milestone, MilestoneTrigger
+from pathways.pathway_progress import candidates
+from pathways.services import READ, WRITE, find_pathway, get_pathway
+from pathways.signals import actions_recorded
+
+log = logging.getLogger(__name__)
+
+EVALUATION, BACKFILL = "pathway_evaluation", "pathway_backfill"
+#: Jobs queued by the engine itself belong to no user; admins may read them.
+ENGINE = Actor(user_id=None, is_admin=False, scopes=frozenset())  # type: ignore[arg-type]
+
+
+# --- starting ---------------------------------------------------------------------------
+
+def start_backfill(actor: Actor, public_id: str) -> Job:
+    """Queue a job evaluating every person with actions or badges the pathway's rules
+    name, awarding each milestone that holds (and was not awarded yet)."""
+    with transaction():
+        pathway = get_pathway(actor, public_id, WRITE)
+        people = candidates(pathway)
+        job = create_job(actor, BACKFILL, issuer_public_id=pathway.issuer.public_id,
+                         payload={"pathway": pathway.public_id, "people": people},
+                         total=len(people), part_size=current_app.config["JOBS_PART_SIZE"],
+                         result={"awarded": 0, "already_awarded": 0, "failed": 0})
+    enqueue(job)
+    return job
+
+
+def queue_evaluation(triggers: Iterable[tuple[int, str | None, str | None]]) -> Job | None:
+    """Queue one job evaluating, per person, the milestones that these (identity id,
+    action type, badge class) changes can affect; None when no milestone can be."""
+    wanted: dict[int, tuple[set[str], set[str]]] = {}
+    for identity_id, action_type, badge_class in triggers:
+        types, badges = wanted.setdefault(identity_id, (set(), set()))
+        types.update([action_type] if action_type else [])
+        badges.update([badge_class] if badge_class else [])
+    relevant = _watched(set().union(*(types for types, _ in wanted.values())),
+                        set().union(*(badges for _, badges in wanted.values())))
+    people = [{"identity": identity_id,
+               "action_types": sorted(types & relevant), "badges": sorted(badges & relevant)}
+              for identity_id, (types, badges) in sorted(wanted.items())
+              if (types | badges) & relevant]
+    if not people:
+        return None
+    with transaction():
+        job = create_job(ENGINE, EVALUATION, issuer_public_id=None, payload={"people": people},
+                         total=len(people), part_size=current_app.config["JOBS_PART_SIZE"],
+                         result={"awarded": 0, "already_awarded": 0, "failed": 0})
+    enqueue(job)
+    return job
+
+
+def _watched(types: set[str], badges: set[str]) -> set[str]:
+    """The action types and badge classes among these that an active milestone watches."""
+    if not types and not badges:
+        return set()
+    condition = sa.or_(sa.and_(MilestoneTrigger.kind == "action",
+                               MilestoneTrigger.key.in_(types)),
+                       sa.and_(MilestoneTrigger.kind == "badge",
+                               MilestoneTrigger.key.in_(badges)))
+    return set(db.session.scalars(sa.select(MilestoneTrigger.key).distinct()
+                                  .join(Milestone, Milestone.id == MilestoneTrigger.milestone_id)
+                                  .where(condition, Milestone.archived_at.is_(None))))
+
+
+# --- receivers --------------------------------------------------------------------------
+
+@actions_recorded.connect
+def _on_actions_recorded(sender: Any, actions: Iterable[tuple] = (), **extra: Any) -> None:
+    _safely(lambda: queue_evaluation(
+        (identity_id, type_key, None) for _, identity_id, type_key, _ in actions))
+
+
+@badge_awarded.connect
+def _on_badge_awarded(assertion: Assertion, **extra: Any) -> None:
+    if db.session.info.get(AWARDING):  # an award of the engine: it follows it up itself
+        return
+    trigger = (assertion.recipient.id, None, assertion.badge_class.public_id)
+    if db.session.info.get("cairn_tx_depth"):  # sent inside a transaction still open
+        db.session.info.setdefault(_DEFERRED, []).append(trigger)
+        return
+    _safely(lambda: queue_evaluation([trigger]))
+
+
+#: Session.info key: awards signalled inside a transaction, to evaluate once it commits.
+_DEFERRED = "pathways.deferred_triggers"
+
+
+def _after_commit(session: Session) -> None:
+    """An award made inside a caller's transaction (`award_badge` joined to it) is
+    signalled before that commit; its evaluation is queued after it, from the pool."""
+    triggers = session.info.pop(_DEFERRED, None)
+    if triggers:
+        submit(current_app._get_current_object(),  # type: ignore[attr-defined]
+               lambda: _safely(lambda: queue_evaluation(triggers)))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_DEFERRED, None)  # the awards are gone
+
+
+event.listen(db.session, "after_commit", _after_commit)
+event.listen(db.session, "after_rollback", _after_rollback)
+
+
+def _safely(queue: Callable[[], Any]) -> None:
+    """Signals are sent after their sender's commit: a failure here must not turn a
+    recorded action or a made award into an error for its client."""
+    try:
+        queue()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not queue a pathway evaluation")
+
+
+# --- running ----------------------------------------------------------------------------
+
+def run_evaluation(job_public_id: str, part: int | None = None) -> None:
+    _run(job_public_id, part, _evaluator)
+
+
+def run_backfill(job_public_id: str, part: int | None = None) -> None:
+    _run(job_public_id, part, _backfiller)
+
+
+Evaluator = Callable[[Any], Evaluation]
+
+
+def _evaluator(job: Job) -> Evaluator:
+    def evaluate(entry: dict[str, Any]) -> Evaluation:
+        return evaluate_triggered(entry["identity"], action_types=entry["action_types"],
+                                  badges=entry["badges"])
+    return evaluate
+
+
+def _backfiller(job: Job) -> Evaluator:
+    """All of the pathway's milestones for one person, as the pathway is when the part
+    starts, then what the badges awarded can change elsewhere."""
+    pathway = find_pathway(job.payload["pathway"])
+
+    def evaluate(identity_id: int) -> Evaluation:
+        if pathway is None:
+            return Evaluation()
+        result = evaluate_person(identity_id, pathway.active_milestones, utcnow())
+        if result.new_badges:
+            result.add(evaluate_triggered(identity_id, badges=result.new_badges))
+        return result
+    return evaluate
+
+
+def _run(job_public_id: str, part: int | None, evaluator: Callable[[Job], Evaluator],
+         ) -> None:
+    job = load_job(job_public_id)
+    if job is None or job.status not in UNFINISHED:
+        return
+    numbers = [part] if part is not None else unfinished_parts(job)
+    if not numbers:  # every part was done before a crash: only the job is left to settle
+        roll_up(job)
+    for number in numbers:
+        try:
+            _run_part(job_public_id, number, evaluator)
+        except Exception as error:
+            log.exception("pathway job %s part %s failed", job_public_id, number)
+            mark_failed(job_public_id, f"The job stopped: {type(error).__name__}.")
+            raise
+
+
+def _run_part(job_public_id: str, number: int, evaluator: Callable[[Job], Evaluator],
+              ) -> None:
+    claimed = claim_part(job_public_id, number)
+    if claimed is None:
+        return
+    job, part = claimed
+    evaluate = evaluator(job)
+    entries = job.payload["people"][part.start:part.stop]
+    every = max(1, int(current_app.config["JOBS_PROGRESS_EVERY"]))
+    counts = {"awarded": 0, "already_awarded": 0, "failed": 0}
+    errors: list[dict[str, Any]] = []
+    for offset, entry in enumerate(entries):
+        result = evaluate(entry)
+        counts["awarded"] += result.awarded
+        counts["already_awarded"] += result.already
+        counts["failed"] += result.failed
+        for error in result.errors[:MAX_ERRORS - len(errors)]:
+            errors.append({"row": part.start + offset + 1, **error})
+        done = offset + 1
+        if done % every == 0 and done < len(entries):
+            report_part(job, number, done=done, counts=counts, errors=errors)
+    report_part(job, number, done=len(entries), counts=counts, errors=errors, finished=True)
+
+
+def may_read_evaluation(actor: Actor, job: Job) -> bool:
+    """Evaluations span issuers (actions are instance-wide): admins only."""
+    return actor.is_admin and actor.issuer_public_id is None
+
+
+def may_read_backfill(actor: Actor, job: Job) -> bool:
+    if not actor.has_scope(READ[0]):
+        return False
+    issuer = db.session.scalar(sa.select(Issuer).where(
+        Issuer.public_id == job.issuer_public_id))
+    return issuer is not None and role_of(actor, issuer) is not None
+
+
+@shared_task(name="pathways.run_evaluation", ignore_result=True)
+def evaluation_task(job_public_id: str, part: int | None = None) -> None:
+    run_evaluation(job_public_id, part)
+
+
+@shared_task(name="pathways.run_backfill", ignore_result=True)
+def backfill_task(job_public_id: str, part: int | None = None) -> None:
+    run_backfill(job_public_id, part)
+
+
+register_kind(EVALUATION, "pathways.run_evaluation", run_evaluation, may_read_evaluation,
+              in_parts=True)
+register_kind(BACKFILL, "pathways.run_backfill", run_backfill, may_read_backfill,
+              in_parts=True)
