@@ -30,8 +30,7 @@ from cairn.errors import CairnError
 from cairn.job_parts import claim_part, report_part, roll_up, unfinished_parts
 from cairn.jobs import MAX_ERRORS, UNFINISHED, Job, load_job, mark_failed, register_kind
 from cairn.users import User
-from issuers.models import Issuer
-from issuers.permissions import role_of
+from issuers.permissions import has_role_at
 from recipients.models import IdentityType
 from recipients.services import find_identity
 
@@ -149,11 +148,8 @@ def job_actor(job: Job) -> Actor:
 
 def may_read_bulk_award(actor: Actor, job: Job) -> bool:
     """Anyone with a role at the job's issuer (and a token that reaches it) may watch it."""
-    if not (actor.has_scope("badges:award") or actor.has_scope("issuers:read")):
-        return False
-    issuer = db.session.scalar(sa.select(Issuer).where(
-        Issuer.public_id == job.issuer_public_id))
-    return issuer is not None and role_of(actor, issuer) is not None
+    return (actor.has_scope("badges:award") or actor.has_scope("issuers:read")) \
+        and has_role_at(actor, job.issuer_public_id)
 
 
 @shared_task(name="badges.run_bulk_award", ignore_result=True)

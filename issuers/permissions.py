@@ -36,7 +36,13 @@ def role_of(actor: Actor, issuer: Issuer) -> Role | None:
 
 def authorize(actor: Actor, issuer: Issuer | None, action: str) -> Issuer:
     """Return the issuer if `actor` may do `action` there; raise 403/404 otherwise."""
-    scope, weakest = PERMISSIONS[action]
+    return authorize_access(actor, issuer, *PERMISSIONS[action])
+
+
+def authorize_access(actor: Actor, issuer: Issuer | None, scope: str, weakest: Role) -> Issuer:
+    """The rule behind `authorize`, for packages above with scopes of their own: the token
+    needs `scope` (else 403), the user a role at the issuer (else 404) of at least
+    `weakest` (else 403)."""
     if not actor.has_scope(scope):
         raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
     role = role_of(actor, issuer) if issuer is not None else None
@@ -54,3 +60,10 @@ def visible_issuers_clause(actor: Actor):
     if actor.issuer_public_id is not None:
         clause = sa.and_(clause, Issuer.public_id == actor.issuer_public_id)
     return clause
+
+
+def has_role_at(actor: Actor, issuer_public_id: str | None) -> bool:
+    """Whether the actor holds any role at the issuer with this public id (jobs record
+    their issuer by public id)."""
+    issuer = db.session.scalar(sa.select(Issuer).where(Issuer.public_id == issuer_public_id))
+    return issuer is not None and role_of(actor, issuer) is not None

@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, transaction, utcnow
 from cairn.errors import Conflict, NotFound
-from issuers.errors import IssuerNotFound, RoleTooLow
+from issuers.errors import IssuerNotFound
 from issuers.models import Issuer, Role
-from issuers.permissions import role_of, visible_issuers_clause
+from issuers.permissions import authorize_access, visible_issuers_clause
 from issuers.services import find_issuer
 from pathways.models import Milestone, MilestoneTrigger, Pathway, RuleVersion
 from pathways.pathway_checks import CheckedMilestone, InvalidPathway, check_milestones
@@ -46,17 +46,9 @@ class PathwayChanged(Conflict):
 
 def authorize_pathways(actor: Actor, issuer: Issuer | None,
                        access: tuple[str, Role]) -> Issuer:
-    """The issuers package's rule (a token's scope narrows its user's role) for the
-    pathway scopes: raise 403/404 unless `actor` may read or change its pathways."""
-    scope, weakest = access
-    if not actor.has_scope(scope):
-        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
-    role = role_of(actor, issuer) if issuer is not None else None
-    if role is None:
-        raise IssuerNotFound("No such issuer.")
-    if role.rank < weakest.rank:
-        raise RoleTooLow(f"Your role '{role}' cannot do this; it needs '{weakest}' or above.")
-    return issuer
+    """The issuers package's rule for the pathway scopes: raise 403/404 unless `actor` may
+    read or change the issuer's pathways."""
+    return authorize_access(actor, issuer, *access)
 
 
 def find_pathway(public_id: str) -> Pathway | None:

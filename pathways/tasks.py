@@ -41,8 +41,7 @@ from cairn.jobs import (
     register_kind,
     submit,
 )
-from issuers.models import Issuer
-from issuers.permissions import role_of
+from issuers.permissions import has_role_at
 from pathways.evaluation import (
     AWARDING,
     Evaluation,
@@ -246,11 +245,7 @@ def may_read_evaluation(actor: Actor, job: Job) -> bool:
 
 
 def may_read_backfill(actor: Actor, job: Job) -> bool:
-    if not actor.has_scope(READ[0]):
-        return False
-    issuer = db.session.scalar(sa.select(Issuer).where(
-        Issuer.public_id == job.issuer_public_id))
-    return issuer is not None and role_of(actor, issuer) is not None
+    return actor.has_scope(READ[0]) and has_role_at(actor, job.issuer_public_id)
 
 
 @shared_task(name="pathways.run_evaluation", ignore_result=True)
