@@ -12,7 +12,6 @@ winner's award.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,32 +26,18 @@ from badges.models import Assertion, BadgeClass
 from cairn.auth import Actor
 from cairn.db import db
 from cairn.errors import CairnError
-from cairn.job_parts import claim_part, report_part, roll_up, unfinished_parts
-from cairn.jobs import MAX_ERRORS, UNFINISHED, Job, load_job, mark_failed, register_kind
+from cairn.job_parts import claim_part, report_part, run_parts
+from cairn.jobs import MAX_ERRORS, Job, register_kind
 from cairn.users import User
 from issuers.permissions import has_role_at
 from recipients.models import IdentityType
 from recipients.services import find_identity
 
-log = logging.getLogger(__name__)
-
 
 def run_bulk_award(job_public_id: str, part: int | None = None) -> None:
     """Award the rows of one part of a bulk-award job (all unfinished parts without
     `part`), skipping people who already hold the badge."""
-    job = load_job(job_public_id)
-    if job is None or job.status not in UNFINISHED:
-        return
-    numbers = [part] if part is not None else unfinished_parts(job)
-    if not numbers:  # every part was done before a crash: only the job is left to settle
-        roll_up(job)
-    for number in numbers:
-        try:
-            _run_part(job_public_id, number)
-        except Exception as error:
-            log.exception("bulk award %s part %s failed", job_public_id, number)
-            mark_failed(job_public_id, f"The job stopped: {type(error).__name__}.")
-            raise
+    run_parts(job_public_id, part, _run_part)
 
 
 def _run_part(job_public_id: str, number: int) -> None:

@@ -8,13 +8,17 @@ and on PostgreSQL alike, with no lock held while the parts work.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 from cairn.db import db, transaction, utcnow
-from cairn.jobs import MAX_ERRORS, UNFINISHED, Job, JobPart, load_job
+from cairn.jobs import MAX_ERRORS, UNFINISHED, Job, JobPart, load_job, mark_failed
+
+log = logging.getLogger(__name__)
 
 
 def claim_part(job_public_id: str, number: int) -> tuple[Job, JobPart] | None:
@@ -77,3 +81,23 @@ def _rolled_up(job: Job, parts: list[JobPart]) -> dict[str, Any]:
                     key=lambda error: error.get("row") or 0)
     return {"done": sum(part.done for part in parts), "errors": errors[:MAX_ERRORS],
             "result": {**(job.result or {}), **counts}, "updated_at": utcnow()}
+
+
+def run_parts(job_public_id: str, part: int | None,
+              run_part: Callable[[str, int], None]) -> None:
+    """The body of a parted job's task: run `part` (every unfinished part without one),
+    settle a job whose parts all finished before a crash, and mark the job failed when a
+    part raises."""
+    job = load_job(job_public_id)
+    if job is None or job.status not in UNFINISHED:
+        return
+    numbers = [part] if part is not None else unfinished_parts(job)
+    if not numbers:
+        roll_up(job)
+    for number in numbers:
+        try:
+            run_part(job_public_id, number)
+        except Exception as error:
+            log.exception("job %s part %s failed", job_public_id, number)
+            mark_failed(job_public_id, f"The job stopped: {type(error).__name__}.")
+            raise

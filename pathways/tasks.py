@@ -29,15 +29,12 @@ from badges.models import Assertion
 from badges.signals import badge_awarded
 from cairn.auth import Actor
 from cairn.db import db, transaction, utcnow
-from cairn.job_parts import claim_part, report_part, roll_up, unfinished_parts
+from cairn.job_parts import claim_part, report_part, run_parts
 from cairn.jobs import (
     MAX_ERRORS,
-    UNFINISHED,
     Job,
     create_job,
     enqueue,
-    load_job,
-    mark_failed,
     register_kind,
     submit,
 )
@@ -200,19 +197,8 @@ def _backfiller(job: Job) -> Evaluator:
 
 def _run(job_public_id: str, part: int | None, evaluator: Callable[[Job], Evaluator],
          ) -> None:
-    job = load_job(job_public_id)
-    if job is None or job.status not in UNFINISHED:
-        return
-    numbers = [part] if part is not None else unfinished_parts(job)
-    if not numbers:  # every part was done before a crash: only the job is left to settle
-        roll_up(job)
-    for number in numbers:
-        try:
-            _run_part(job_public_id, number, evaluator)
-        except Exception as error:
-            log.exception("pathway job %s part %s failed", job_public_id, number)
-            mark_failed(job_public_id, f"The job stopped: {type(error).__name__}.")
-            raise
+    run_parts(job_public_id, part,
+              lambda job_id, number: _run_part(job_id, number, evaluator))
 
 
 def _run_part(job_public_id: str, number: int, evaluator: Callable[[Job], Evaluator],
