@@ -19,6 +19,8 @@ PERMISSIONS: dict[str, tuple[str, Role]] = {
     "edit_issuer": ("issuers:write", Role.editor),
     "manage_members": ("issuers:write", Role.owner),
     "manage_keys": ("issuers:write", Role.owner),
+    "read_webhooks": ("issuers:read", Role.editor),
+    "manage_webhooks": ("issuers:write", Role.editor),
     "edit_badges": ("badges:write", Role.editor),
     "award": ("badges:award", Role.awarder),
     "revoke": ("badges:revoke", Role.awarder),

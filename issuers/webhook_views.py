@@ -9,9 +9,6 @@ from __future__ import annotations
 from cairn import webhooks
 from cairn.auth import current_actor
 from cairn.http import Blueprint, PageArgs, decode_cursor, page, page_limit
-from issuers.errors import RoleTooLow
-from issuers.models import Role
-from issuers.permissions import role_of
 from issuers.services import get_issuer
 from issuers.webhook_schemas import (
     DeliveryOut,
@@ -28,11 +25,8 @@ bp = Blueprint("issuer_webhooks", __name__, url_prefix="/api/v1/issuers",
 
 def _issuer(issuer_id: str, *, change: bool = False) -> str:
     """The issuer's public id, once the actor may read (or change) its webhooks."""
-    actor = current_actor()
-    issuer = get_issuer(actor, issuer_id, "edit_issuer" if change else "read")
-    if not change and role_of(actor, issuer).rank < Role.editor.rank:
-        raise RoleTooLow("Webhooks are for the issuer's editors and owners.")
-    return issuer.public_id
+    action = "manage_webhooks" if change else "read_webhooks"
+    return get_issuer(current_actor(), issuer_id, action).public_id
 
 
 @bp.route("/<issuer_id>/webhooks", methods=["POST"])
