@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from badges.credentials import issue_credential
 from badges.documents import signed_assertion_ob2
@@ -238,7 +238,11 @@ def list_assertions(actor: Actor, filters: AssertionFilter, *, limit: int,
     if not actor.has_scope("issuers:read"):
         raise MissingScope("This token lacks the 'issuers:read' scope.",
                            {"scope": ["issuers:read"]})
+    # The page shows each award's recipient, badge class and issuer: load them with it
+    # (one query per relation, not one per row).
     query = (sa.select(Assertion).join(Assertion.issuer).where(visible_issuers_clause(actor))
+             .options(contains_eager(Assertion.issuer), selectinload(Assertion.recipient),
+                      selectinload(Assertion.badge_class))
              .order_by(Assertion.id.desc()).limit(limit + 1))
     for condition in _conditions(filters):
         if condition is False:
