@@ -88,19 +88,22 @@ def _register_blueprints(app: Flask) -> None:
     from issuers import public as issuers_public
     from issuers import views as issuers_views
     from issuers import webhook_views
-    from pathways import action_views
+    from pathways import action_views, nomination_views
+    from pathways import pages as pathways_pages
     from pathways import views as pathways_views  # also connects the engine's receivers
     from recipients import views as recipients_views
+    from reporting import pages as reporting_pages
+    from reporting import views as reporting_views
 
     api = Api(app)
     for blueprint in (token_views.bp, issuers_views.bp, badges_views.bp, verify_views.bp,
                       bulk_views.bp, webhook_views.bp, action_views.bp,
-                      pathways_views.bp):
+                      pathways_views.bp, nomination_views.bp, reporting_views.bp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
     for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages,
                       recipients_views.bp, backpack_views.bp, issuers_pages.bp, staff_pages.bp,
-                      staff_awards.bp, staff_bulk.bp):
+                      staff_awards.bp, staff_bulk.bp, pathways_pages.bp, reporting_pages.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)
     app.cli.add_command(cli.mail)

@@ -29,6 +29,10 @@ SCOPES = (
     "actions:read",
     "pathways:write",
     "pathways:read",
+    "nominations:write",
+    "nominations:read",
+    "reports:read",
+    "reports:write",
 )
 TOKEN_PREFIX = "cairn_"  # noqa: S105 - a prefix that makes leaked tokens easy to scan for
 
