@@ -11,12 +11,17 @@ The result is the same as awarding row by row with `award_badge` and each row's
 Idempotency-Key. A batch that meets a conflict (a racing run of the same rows) raises
 IntegrityError with nothing of it stored, and the caller falls back to that row-by-row
 path. Status positions reserved by a batch that then fails are left unused.
+
+A caller with a uniqueness of its own (the pathway engine: one award per milestone and
+person) passes a `BatchClaim`: in the storing transaction it claims the rows first, and
+only the rows it wins are stored; it then records what was stored, in that transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -35,7 +40,7 @@ from issuers.services import signing_keys
 from recipients.models import IdentityType, RecipientIdentity
 from recipients.services import normalise_identity, resolve_identities
 
-AWARDED, ALREADY_HELD = "awarded", "already_held"
+AWARDED, ALREADY_HELD, CLAIMED = "awarded", "already_held", "claimed_elsewhere"
 
 
 @dataclass(frozen=True)
@@ -45,17 +50,36 @@ class BatchItem:
     details: AwardDetails
 
 
-def award_batch(actor: Actor, badge_class_public_id: str,
-                items: Sequence[BatchItem]) -> dict[str, str]:
+class BatchClaim(Protocol):
+    """A caller's own claim on the rows of a batch, made in the transaction that stores
+    them (see the module's docstring)."""
+
+    def claim(self, keys: Sequence[str]) -> set[str]:
+        """Claim these rows; the keys won (the others are not stored)."""
+
+    def stored(self, new: Sequence[tuple[Assertion, BatchItem]]) -> None:
+        """Record the awards stored (flushed, with their ids)."""
+
+
+def award_batch(actor: Actor, badge_class_public_id: str, items: Sequence[BatchItem], *,
+                claim: BatchClaim | None = None) -> dict[str, str]:
     """Award each item unless its key was awarded before or its person already holds the
-    badge; returns each key's outcome."""
+    badge (or, with `claim`, the claim was lost); returns each key's outcome."""
     outcomes, new = _plan(actor, badge_class_public_id, items)
     if new:
         with transaction(), db.session.no_autoflush:  # short: reserves status positions
             allocate_statuses([assertion for assertion, _ in new])
         _sign([assertion for assertion, _ in new])
         with transaction(), db.session.no_autoflush:
-            _store(new)
+            if claim is not None:
+                won = claim.claim([item.key for _, item in new])
+                outcomes |= {item.key: CLAIMED for _, item in new if item.key not in won}
+                new = [(assertion, item) for assertion, item in new if item.key in won]
+            if new:
+                _store(new)
+            if claim is not None and new:
+                db.session.flush()
+                claim.stored(new)
     for assertion, _ in new:
         badge_awarded.send(assertion)
     return outcomes

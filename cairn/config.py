@@ -57,8 +57,6 @@ class Config:
     JOBS_THREADS = 2
     # The Celery queue jobs are sent to and workers read.
     JOBS_QUEUE = "cairn"
-    # A job writes its progress after this many items.
-    JOBS_PROGRESS_EVERY = 10
     # Seconds before Redis gives the task of a worker that died to another worker (the
     # longest part of a job must take less).
     JOBS_VISIBILITY_TIMEOUT = 300
@@ -70,6 +68,9 @@ class Config:
     # each part in transactions of BULK_BATCH_SIZE rows.
     JOBS_PART_SIZE = 500
     BULK_BATCH_SIZE = 100
+    # The pathway engine evaluates a part's people in groups of this many: one gathering
+    # of facts and one batch award per milestone each, progress written after each group.
+    PATHWAYS_GROUP_SIZE = 100
     # Days a mailed claim or sign-in link stays valid (each link works once).
     CLAIM_TOKEN_MAX_AGE_DAYS = 30
     # Mail (cairn/mail.py, cairn/mail_delivery.py). Without SMTP_HOST (the embedded default)

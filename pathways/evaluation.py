@@ -1,4 +1,6 @@
-"""Evaluating a person against milestones, and awarding the milestones that hold.
+"""The parts of evaluating people against milestones: facts, walking a pathway, and
+awarding one milestone to one person. `evaluation_batch` puts them together for many
+people at once; the job tasks and the tests go through it.
 
 Facts are gathered per person: their actions of the types the rules depend on (with the
 retractions of those), the badge classes they hold (unrevoked, unsuspended, unexpired),
@@ -17,7 +19,7 @@ at the issuer (checked on each award), so a creator who leaves the issuer stops 
 pathway's awards; the errors are recorded on the job that tried.
 
 Chains terminate: an award made here may make other milestones hold (a rule naming its
-badge class), which are evaluated right after the commit (`evaluate_triggered`), but each
+badge class), which are evaluated right after the commit (`evaluation_batch`), but each
 round needs a new MilestoneAward row, and there are finitely many (milestone, person)
 pairs. Awards made here do not go through the `badge_awarded` receiver (see AWARDING).
 
@@ -30,7 +32,7 @@ progress shows the rule's current truth beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,16 +50,16 @@ from cairn.errors import CairnError
 from cairn.users import SCOPES, User
 from cairn.webhooks import queue_event, rfc3339
 from pathways.action_models import RETRACTION, Action, ActionType
-from pathways.models import Milestone, MilestoneAward, MilestoneTrigger, Pathway
+from pathways.models import Milestone, MilestoneAward, Pathway
 from pathways.pathway_evidence import award_details
 from pathways.rules import ActionFact, Facts, Outcome, evaluate, milestone_order
 from pathways.services import trigger_closure
 from recipients.models import RecipientIdentity
 
 #: Set on the session while this module awards: the `badge_awarded` receiver then leaves
-#: the award to `evaluate_triggered`, which follows it up after the commit.
+#: the award to `evaluation_batch`, which follows it up after the commit.
 AWARDING = "pathways.awarding"
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 @dataclass
@@ -209,73 +211,6 @@ def walk(pathway: Pathway, facts: PersonFacts, awarded: Collection[int], as_of: 
             facts.badges.add(milestone.badge_class.public_id)
 
 
-def evaluate_person(identity_id: int, milestones: Sequence[Milestone],
-                    as_of: datetime) -> Evaluation:
-    """Evaluate these milestones (of any pathways) for one person and award each that
-    holds and was not awarded yet, each in a transaction of its own."""
-    result = Evaluation()
-    identity = db.session.get(RecipientIdentity, identity_id)
-    if identity is None or not milestones:
-        return result
-    types, badges = inputs(milestones)
-    facts, infos = gather_facts([identity_id], action_types=types, badges=badges,
-                                as_of=as_of)
-    pathways = {milestone.pathway_id: milestone.pathway for milestone in milestones}
-    awarded = awarded_milestones([identity_id], [
-        milestone.id for pathway in pathways.values()
-        for milestone in pathway.active_milestones])[identity_id]
-    for pathway in pathways.values():
-        named = names(pathway)
-        actor = awarding_actor(pathway)
-
-        def judge(milestone: Milestone, outcome: Outcome, pathway=pathway,
-                  actor=actor) -> bool:
-            return outcome.holds and _award(actor, pathway, milestone, identity, outcome,
-                                            infos, result)
-
-        walk(pathway, facts[identity_id], awarded, as_of, judge,
-             selected={milestone.id for milestone in milestones}, named=named)
-    return result
-
-
-def evaluate_triggered(identity_id: int, *, action_types: Collection[str] = (),
-                       badges: Collection[str] = (), as_of: datetime | None = None,
-                       ) -> Evaluation:
-    """Evaluate the milestones that these action types or badge classes can change, for
-    one person, then those that the badges just awarded can change, until none is."""
-    total = Evaluation()
-    types, new_badges = set(action_types), set(badges)
-    while types or new_badges:
-        milestones = triggered_milestones(identity_id, action_types=types, badges=new_badges)
-        if not milestones:
-            break
-        result = evaluate_person(identity_id, milestones, as_of or utcnow())
-        total.add(result)
-        types, new_badges = set(), result.new_badges
-    return total
-
-
-def triggered_milestones(identity_id: int, *, action_types: Collection[str],
-                         badges: Collection[str]) -> list[Milestone]:
-    """The active milestones not yet awarded to this person whose rules depend on one of
-    these action types or badge classes (directly or through milestones they name)."""
-    triggers = []
-    if action_types:
-        triggers.append(sa.and_(MilestoneTrigger.kind == "action",
-                                MilestoneTrigger.key.in_(action_types)))
-    if badges:
-        triggers.append(sa.and_(MilestoneTrigger.kind == "badge",
-                                MilestoneTrigger.key.in_(badges)))
-    if not triggers:
-        return []
-    return list(db.session.scalars(sa.select(Milestone).where(
-        Milestone.archived_at.is_(None),
-        Milestone.id.in_(sa.select(MilestoneTrigger.milestone_id).where(sa.or_(*triggers))),
-        ~sa.exists().where(MilestoneAward.milestone_id == Milestone.id,
-                           MilestoneAward.identity_id == identity_id))
-        .order_by(Milestone.id).options(*MILESTONE_LOADS)))
-
-
 #: What evaluating a milestone reads of it and of its pathway.
 MILESTONE_LOADS = (
     selectinload(Milestone.versions), selectinload(Milestone.badge_class),
@@ -293,11 +228,13 @@ def awarding_actor(pathway: Pathway) -> Actor:
     return Actor(user_id=creator.id, is_admin=creator.is_admin, scopes=frozenset(SCOPES))
 
 
-def _award(actor: Actor, pathway: Pathway, milestone: Milestone, identity: RecipientIdentity,
-           outcome: Outcome, infos: dict[int, ActionInfo], result: Evaluation) -> bool:
+def award_one(actor: Actor, pathway: Pathway, milestone: Milestone,
+              identity: RecipientIdentity, outcome: Outcome, infos: dict[int, ActionInfo],
+              result: Evaluation) -> bool:
     """Record the milestone and award its badge in one transaction; whether the person
-    has reached it now (a concurrent evaluation that awarded it first counts)."""
-    insert = _INSERTS[db.session.get_bind().dialect.name]
+    has reached it now (a concurrent evaluation that awarded it first counts). The path
+    of a batch that met a conflict, one person at a time."""
+    insert = INSERTS[db.session.get_bind().dialect.name]
     details = award_details(pathway, milestone, outcome, infos)
     db.session.info[AWARDING] = True
     try:
@@ -321,11 +258,8 @@ def _award(actor: Actor, pathway: Pathway, milestone: Milestone, identity: Recip
             db.session.flush()
             db.session.execute(sa.update(MilestoneAward).where(MilestoneAward.id == award_id)
                                .values(assertion_id=assertion.id))
-            queue_event(pathway.issuer.public_id, "milestone.reached", {
-                "pathway": pathway.public_id, "milestone": milestone.key,
-                "rule_version": milestone.version, "assertion": assertion.public_id,
-                "badge_class": milestone.badge_class.public_id,
-                "recipient_type": identity.type.value, "reached_at": rfc3339(utcnow())})
+            queue_event(pathway.issuer.public_id, "milestone.reached",
+                        reached_event(pathway, milestone, identity, assertion.public_id))
     except CairnError as error:
         result.failed += 1
         result.errors.append({"milestone": milestone.public_id, "code": error.code,
@@ -335,6 +269,15 @@ def _award(actor: Actor, pathway: Pathway, milestone: Milestone, identity: Recip
         db.session.info.pop(AWARDING, None)
     result.awarded += 1
     return True
+
+
+def reached_event(pathway: Pathway, milestone: Milestone, identity: RecipientIdentity,
+                  assertion_public_id: str) -> dict[str, Any]:
+    """The data of a `milestone.reached` webhook event (no recipient address in it)."""
+    return {"pathway": pathway.public_id, "milestone": milestone.key,
+            "rule_version": milestone.version, "assertion": assertion_public_id,
+            "badge_class": milestone.badge_class.public_id,
+            "recipient_type": identity.type.value, "reached_at": rfc3339(utcnow())}
 
 
 def _held_award(identity_id: int, badge_class_id: int) -> Assertion | None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from badges.models import Assertion
 from badges.signals import badge_awarded
 from cairn.auth import Actor
-from cairn.db import db, transaction, utcnow
+from cairn.db import db, transaction
 from cairn.job_parts import claim_part, report_part, run_parts
 from cairn.jobs import (
     MAX_ERRORS,
@@ -39,12 +39,8 @@ from cairn.jobs import (
     submit,
 )
 from issuers.permissions import has_role_at
-from pathways.evaluation import (
-    AWARDING,
-    Evaluation,
-    evaluate_person,
-    evaluate_triggered,
-)
+from pathways.evaluation import AWARDING, Evaluation
+from pathways.evaluation_batch import evaluate_changes, evaluate_milestones
 from pathways.models import Milestone, MilestoneTrigger
 from pathways.pathway_progress import candidates
 from pathways.services import READ, WRITE, find_pathway, get_pathway
@@ -170,28 +166,30 @@ def run_backfill(job_public_id: str, part: int | None = None) -> None:
     _run(job_public_id, part, _backfiller)
 
 
-Evaluator = Callable[[Any], Evaluation]
-
-
+#: Evaluates a group of a part's entries; each entry's result, in order.
+Evaluator = Callable[[list[Any]], list[Evaluation]]
 def _evaluator(job: Job) -> Evaluator:
-    def evaluate(entry: dict[str, Any]) -> Evaluation:
-        return evaluate_triggered(entry["identity"], action_types=entry["action_types"],
-                                  badges=entry["badges"])
+    def evaluate(entries: list[dict[str, Any]]) -> list[Evaluation]:
+        changes: dict[int, tuple[set[str], set[str]]] = {}
+        for entry in entries:
+            types, badges = changes.setdefault(entry["identity"], (set(), set()))
+            types.update(entry["action_types"])
+            badges.update(entry["badges"])
+        results = evaluate_changes(changes)
+        return [results.get(entry["identity"], Evaluation()) for entry in entries]
     return evaluate
 
 
 def _backfiller(job: Job) -> Evaluator:
-    """All of the pathway's milestones for one person, as the pathway is when the part
+    """All of the pathway's milestones for each person, as the pathway is when the part
     starts, then what the badges awarded can change elsewhere."""
     pathway = find_pathway(job.payload["pathway"])
 
-    def evaluate(identity_id: int) -> Evaluation:
+    def evaluate(identity_ids: list[int]) -> list[Evaluation]:
         if pathway is None:
-            return Evaluation()
-        result = evaluate_person(identity_id, pathway.active_milestones, utcnow())
-        if result.new_badges:
-            result.add(evaluate_triggered(identity_id, badges=result.new_badges))
-        return result
+            return [Evaluation() for _ in identity_ids]
+        results = evaluate_milestones(identity_ids, pathway.active_milestones)
+        return [results.get(identity_id, Evaluation()) for identity_id in identity_ids]
     return evaluate
 
 
@@ -209,20 +207,22 @@ def _run_part(job_public_id: str, number: int, evaluator: Callable[[Job], Evalua
     job, part = claimed
     evaluate = evaluator(job)
     entries = job.payload["people"][part.start:part.stop]
-    every = max(1, int(current_app.config["JOBS_PROGRESS_EVERY"]))
+    size = max(1, int(current_app.config["PATHWAYS_GROUP_SIZE"]))
     counts = {"awarded": 0, "already_awarded": 0, "failed": 0}
     errors: list[dict[str, Any]] = []
-    for offset, entry in enumerate(entries):
-        result = evaluate(entry)
-        counts["awarded"] += result.awarded
-        counts["already_awarded"] += result.already
-        counts["failed"] += result.failed
-        for error in result.errors[:MAX_ERRORS - len(errors)]:
-            errors.append({"row": part.start + offset + 1, **error})
-        done = offset + 1
-        if done % every == 0 and done < len(entries):
-            report_part(job, number, done=done, counts=counts, errors=errors)
-    report_part(job, number, done=len(entries), counts=counts, errors=errors, finished=True)
+    for first in range(0, len(entries), size):
+        group = entries[first:first + size]
+        for offset, result in enumerate(evaluate(group), start=first):
+            counts["awarded"] += result.awarded
+            counts["already_awarded"] += result.already
+            counts["failed"] += result.failed
+            for error in result.errors[:MAX_ERRORS - len(errors)]:
+                errors.append({"row": part.start + offset + 1, **error})
+        done = first + len(group)
+        report_part(job, number, done=done, counts=counts, errors=errors,
+                    finished=done == len(entries))
+    if not entries:
+        report_part(job, number, done=0, counts=counts, errors=errors, finished=True)
 
 
 def may_read_evaluation(actor: Actor, job: Job) -> bool:

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from badges.models import Assertion
-from cairn.db import db, utcnow
+from cairn.db import db
 from cairn.job_parts import claim_part
-from pathways.evaluation import evaluate_person
+from pathways.evaluation_batch import evaluate_milestones
 from pathways.models import MilestoneAward
 from pathways.services import find_pathway
 from pathways.tasks import run_backfill
@@ -97,8 +97,7 @@ def test_a_backfill_killed_mid_part_finishes_without_duplicates(api, issuer, lad
     # The second part's worker evaluates (and commits) its first two people, then dies.
     job, part = claim_part(job_id, 1)
     milestones = find_pathway(pathway["id"]).active_milestones
-    for person in job.payload["people"][part.start:part.start + 2]:
-        evaluate_person(person, milestones, utcnow())
+    evaluate_milestones(job.payload["people"][part.start:part.start + 2], milestones)
     assert count(MilestoneAward) == 10
     run_backfill(job_id)  # restarted: runs the unfinished part again
     run_backfill(job_id)  # and a finished job is left alone
@@ -139,7 +138,7 @@ def test_a_celery_worker_killed_mid_backfill_loses_nothing_and_duplicates_nothin
     record_sessions(api, total)  # before the workers: no pathway watches them yet
     pathway = two_levels(api, issuer, ladder)
     with celery_queue(tmp_path / "first.log", JOBS_VISIBILITY_TIMEOUT=2,
-                      JOBS_PROGRESS_EVERY=5) as first:
+                      PATHWAYS_GROUP_SIZE=5) as first:
         job_id = backfill(api, pathway)["id"]
         deadline = time.monotonic() + 90
         while api.get(f"/api/v1/jobs/{job_id}").json["done"] < 10:

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from badges.awards import Recipient, award_badge
 from badges.models import Assertion
-from cairn.db import db, transaction, utcnow
+from cairn.db import db, transaction
 from cairn.jobs import Job
 from cairn.webhooks import WebhookDelivery
-from pathways.evaluation import awarding_actor, evaluate_person, evaluate_triggered
+from pathways.evaluation import awarding_actor
+from pathways.evaluation_batch import evaluate_changes, evaluate_milestones
 from pathways.models import Milestone, MilestoneAward
 from pathways.services import find_pathway
 from recipients.models import IdentityType
@@ -238,7 +239,7 @@ def test_evaluations_of_one_person_racing_award_once(api, levels, app, monkeypat
         try:
             with app.app_context():
                 start.wait()
-                results.append(evaluate_triggered(person, action_types=[SESSIONS]))
+                results.append(evaluate_changes({person: ({SESSIONS}, set())})[person])
                 db.session.remove()
         except Exception as error:  # reported below, in the test's thread
             errors.append(error)
@@ -261,8 +262,8 @@ def test_evaluating_again_awards_nothing_more(api, levels, app, monkeypatch):
     post_action(api, SESSIONS, "ada@example.org", "s1")
     person = identity_id("ada@example.org")
     milestones = find_pathway(pathway["id"]).active_milestones
-    first = evaluate_person(person, milestones, utcnow())
-    again = evaluate_person(person, milestones, utcnow())
+    first = evaluate_milestones([person], milestones)[person]
+    again = evaluate_milestones([person], milestones)[person]
     assert (first.awarded, again.awarded) == (1, 0)
     assert count(Assertion) == 1 and count(MilestoneAward) == 1
 
