@@ -71,6 +71,8 @@ class Config:
     # The pathway engine evaluates a part's people in groups of this many: one gathering
     # of facts and one batch award per milestone each, progress written after each group.
     PATHWAYS_GROUP_SIZE = 100
+    # A pathway's dry run evaluates in the request, so at most this many people.
+    PATHWAYS_DRY_RUN_MAX_PEOPLE = 5000
     # Days a mailed claim or sign-in link stays valid (each link works once).
     CLAIM_TOKEN_MAX_AGE_DAYS = 30
     # Mail (cairn/mail.py, cairn/mail_delivery.py). Without SMTP_HOST (the embedded default)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from badges.models import Assertion, BadgeClass
 from cairn.auth import Actor
@@ -96,11 +97,16 @@ def _public_ids(assertion_ids: Sequence[int]) -> dict[int, str]:
 def dry_run(actor: Actor, public_id: str, *, as_of: datetime | None = None) -> dict[str, Any]:
     """Who would be awarded each milestone if the pathway were evaluated now: the people
     with relevant actions or badges who do not have it yet. Writes nothing; a milestone
-    that would be reached counts for the milestones after it, as in a real evaluation."""
+    that would be reached counts for the milestones after it, as in a real evaluation.
+
+    It runs in the request, so it evaluates at most PATHWAYS_DRY_RUN_MAX_PEOPLE people
+    (the first by id); `complete` says whether that was everyone, and the counts are then
+    lower bounds. A backfill job has no such ceiling."""
     pathway = get_pathway(actor, public_id, WRITE)
     as_of = as_of or utcnow()
     active = pathway.active_milestones
-    people = candidates(pathway)
+    everyone = candidates(pathway)
+    people = everyone[:max(0, int(current_app.config["PATHWAYS_DRY_RUN_MAX_PEOPLE"]))]
     qualify: dict[int, list[int]] = {milestone.id: [] for milestone in active}
     types, badges = inputs(active)
     named = names(pathway)
@@ -119,7 +125,8 @@ def dry_run(actor: Actor, public_id: str, *, as_of: datetime | None = None) -> d
     shown = _identities({identity_id for ids in qualify.values()
                          for identity_id in ids[:DRY_RUN_LISTED]})
     return {"dry_run": True, "pathway": pathway.public_id, "as_of": as_of,
-            "evaluated": len(people),
+            "evaluated": len(people), "candidates": len(everyone),
+            "complete": len(people) == len(everyone),
             "milestones": [{"key": milestone.key, "name": milestone.name,
                             "version": milestone.version, "count": len(qualify[milestone.id]),
                             "people": [shown[identity_id] for identity_id

@@ -110,8 +110,13 @@ class DryRunOut(ma.Schema):
     dry_run = ma.fields.Boolean()
     pathway = ma.fields.String()
     as_of = ma.fields.AwareDateTime()
-    evaluated = ma.fields.Integer(metadata={
+    evaluated = ma.fields.Integer(metadata={"description": "People evaluated."})
+    candidates = ma.fields.Integer(metadata={
         "description": "People with actions or badges the rules name."})
+    complete = ma.fields.Boolean(metadata={
+        "description": "Whether every candidate was evaluated; false past the server's "
+                       "ceiling (PATHWAYS_DRY_RUN_MAX_PEOPLE), the counts are then lower "
+                       "bounds."})
     milestones = ma.fields.List(ma.fields.Nested(DryRunMilestoneOut))
 
 

@@ -129,6 +129,7 @@ def test_a_dry_run_lists_who_would_qualify_now_and_writes_nothing(api, issuer, m
     assert response.status_code == 200, response.json
     body = response.json
     assert body["dry_run"] is True and body["evaluated"] == 3  # ada, grace and alan
+    assert body["candidates"] == 3 and body["complete"] is True
     who = {m["key"]: sorted(p["identity"] for p in m["people"]) for m in body["milestones"]}
     assert who == {"mentor-1": ["ada@example.org", "grace@example.org"],
                    "mentor-2": ["ada@example.org"], "lead": ["ada@example.org"]}
@@ -149,3 +150,17 @@ def test_a_dry_run_lists_who_would_qualify_now_and_writes_nothing(api, issuer, m
     assert who == {"mentor-1": ["grace@example.org"], "mentor-2": ["grace@example.org"],
                    "lead": []}
     assert [m["version"] for m in body["milestones"]] == [1, 2, 1]
+
+
+def test_a_dry_run_past_its_ceiling_says_it_is_incomplete(api, issuer, make_badge_class, app,
+                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "PATHWAYS_DRY_RUN_MAX_PEOPLE", 2)
+    define_action_type(api, SESSIONS)
+    for who in ("ada", "grace", "alan"):
+        post_action(api, SESSIONS, f"{who}@example.org", who)
+    settle()
+    pathway = create_pathway(api, issuer, [
+        milestone("mentor-1", make_badge_class(), {"action": SESSIONS})]).json
+    body = api.post(f"/api/v1/pathways/{pathway['id']}/evaluate", json={"dry_run": True}).json
+    assert (body["evaluated"], body["candidates"], body["complete"]) == (2, 3, False)
+    assert body["milestones"][0]["count"] == 2  # a lower bound, as `complete` says
