@@ -28,7 +28,7 @@ from pathways.action_errors import ActionNotFound, InvalidAction, InvalidActions
 from pathways.action_models import RETRACTION, Action, ActionType
 from pathways.action_people import PersonRef, identity_id_for_filter
 from pathways.action_sql import any_of, insert_actions
-from pathways.signals import actions_recorded
+from pathways.signals import actions_recorded, actions_recording
 from recipients.models import IdentityType, RecipientIdentity
 from recipients.services import resolve_identities
 
@@ -51,7 +51,8 @@ class Outcome:
 def record_actions(items: Sequence[ActionDraft | UnreadableAction], *,
                    webhook_source: str | None = None) -> list[Outcome]:
     """Record a batch; the outcome of each item, in order. Raises InvalidActions (nothing
-    written) if any item is invalid. Sends `actions_recorded` after the commit."""
+    written) if any item is invalid. Sends `actions_recording` before the commit and
+    `actions_recorded` after it."""
     if len(items) > MAX_BATCH:
         raise TooManyActions(f"At most {MAX_BATCH:,} actions in one batch; this one has "
                              f"{len(items):,}.",
@@ -62,6 +63,8 @@ def record_actions(items: Sequence[ActionDraft | UnreadableAction], *,
         if invalid:
             raise _invalid(items, invalid)
         outcomes = _write(rows, new)
+        if new:
+            actions_recording.send(None, actions=new)
     if new:
         actions_recorded.send(None, actions=new)
     return outcomes

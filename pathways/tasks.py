@@ -5,12 +5,14 @@ Both are jobs in parts (cairn/job_parts.py), one item per person, and safe to ru
 concurrently or after a crash: a person evaluated again finds their milestone awards
 already made (the unique MilestoneAward row), so a restarted part repeats no award.
 
-Receivers: `actions_recorded` (sent after the actions' commit) queues one evaluation job
-covering every (person, action type) of the call that can affect a milestone; an award
-made elsewhere (`badge_awarded`) queues one for the milestones naming its badge class.
-Nothing is queued when no milestone depends on what changed. A receiver never fails its
-sender (the actions or the award are committed already); a job lost to a crash between
-that commit and the job's is made good by a backfill.
+Receivers: `actions_recording` adds one evaluation job covering every (person, action
+type) of the call that can affect a milestone to the transaction that stores the actions,
+and `actions_recorded` hands it to the runner after the commit; a process that dies in
+between leaves the job queued, and it is run when jobs are resumed. An award made
+elsewhere (`badge_awarded`) queues one for the milestones naming its badge class (a job
+lost to a crash between that award's commit and the job's is made good by a backfill).
+Nothing is queued when no milestone depends on what changed. An after-commit receiver
+never fails its sender (the actions or the award are committed already).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from pathways.evaluation_batch import evaluate_changes, evaluate_milestones
 from pathways.models import Milestone, MilestoneTrigger
 from pathways.pathway_progress import candidates
 from pathways.services import READ, WRITE, find_pathway, get_pathway
-from pathways.signals import actions_recorded
+from pathways.signals import actions_recorded, actions_recording
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,15 @@ def start_backfill(actor: Actor, public_id: str) -> Job:
 def queue_evaluation(triggers: Iterable[tuple[int, str | None, str | None]]) -> Job | None:
     """Queue one job evaluating, per person, the milestones that these (identity id,
     action type, badge class) changes can affect; None when no milestone can be."""
+    with transaction():
+        job = add_evaluation(triggers)
+    if job is not None:
+        enqueue(job)
+    return job
+
+
+def add_evaluation(triggers: Iterable[tuple[int, str | None, str | None]]) -> Job | None:
+    """`queue_evaluation`'s job, added to the caller's transaction and not enqueued."""
     wanted: dict[int, tuple[set[str], set[str]]] = {}
     for identity_id, action_type, badge_class in triggers:
         types, badges = wanted.setdefault(identity_id, (set(), set()))
@@ -85,12 +96,9 @@ def queue_evaluation(triggers: Iterable[tuple[int, str | None, str | None]]) -> 
               if (types | badges) & relevant]
     if not people:
         return None
-    with transaction():
-        job = create_job(ENGINE, EVALUATION, issuer_public_id=None, payload={"people": people},
-                         total=len(people), part_size=current_app.config["JOBS_PART_SIZE"],
-                         result={"awarded": 0, "already_awarded": 0, "failed": 0})
-    enqueue(job)
-    return job
+    return create_job(ENGINE, EVALUATION, issuer_public_id=None, payload={"people": people},
+                      total=len(people), part_size=current_app.config["JOBS_PART_SIZE"],
+                      result={"awarded": 0, "already_awarded": 0, "failed": 0})
 
 
 def _watched(types: set[str], badges: set[str]) -> set[str]:
@@ -108,10 +116,17 @@ def _watched(types: set[str], badges: set[str]) -> set[str]:
 
 # --- receivers --------------------------------------------------------------------------
 
+@actions_recording.connect
+def _on_actions_recording(sender: Any, actions: Iterable[tuple] = (), **extra: Any) -> None:
+    job = add_evaluation((identity_id, type_key, None) for _, identity_id, type_key, _ in actions)
+    if job is not None:
+        db.session.info.setdefault(_NEW_JOBS, []).append(job)
+
+
 @actions_recorded.connect
-def _on_actions_recorded(sender: Any, actions: Iterable[tuple] = (), **extra: Any) -> None:
-    _safely(lambda: queue_evaluation(
-        (identity_id, type_key, None) for _, identity_id, type_key, _ in actions))
+def _on_actions_recorded(sender: Any, **extra: Any) -> None:
+    for job in db.session.info.pop(_NEW_JOBS, []):
+        _safely(lambda job=job: enqueue(job))
 
 
 @badge_awarded.connect
@@ -125,8 +140,9 @@ def _on_badge_awarded(assertion: Assertion, **extra: Any) -> None:
     _safely(lambda: queue_evaluation([trigger]))
 
 
-#: Session.info key: awards signalled inside a transaction, to evaluate once it commits.
-_DEFERRED = "pathways.deferred_triggers"
+#: Session.info keys: awards signalled inside a transaction, to evaluate once it commits;
+#: evaluation jobs added to the actions' transaction, to enqueue once it commits.
+_DEFERRED, _NEW_JOBS = "pathways.deferred_triggers", "pathways.new_jobs"
 
 
 def _after_commit(session: Session) -> None:
@@ -140,6 +156,7 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_DEFERRED, None)  # the awards are gone
+    session.info.pop(_NEW_JOBS, None)  # and the actions with their jobs
 
 
 event.listen(db.session, "after_commit", _after_commit)

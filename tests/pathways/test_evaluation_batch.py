@@ -8,8 +8,11 @@ import sqlalchemy as sa
 
 from badges.models import Assertion
 from cairn.db import db
+from cairn.jobs import Job, resume_unfinished
 from cairn.webhooks import WebhookDelivery
+from pathways import tasks
 from pathways.evaluation_batch import evaluate_changes
+from pathways.signals import actions_recorded
 from tests.pathways.test_pathways_helpers import (
     awards_of,
     count,
@@ -18,6 +21,7 @@ from tests.pathways.test_pathways_helpers import (
     identity_id,
     milestone,
     milestone_awards,
+    settle,
 )
 
 SESSIONS = "mentoring.session"
@@ -82,3 +86,39 @@ def test_evaluating_the_same_group_again_awards_nothing_more(api, ladder, app, m
     assert sum(r.awarded for r in first.values()) == 4
     assert sum(r.awarded + r.already + r.failed for r in again.values()) == 0
     assert count(Assertion) == 4 == len(milestone_awards())
+
+
+def test_actions_commit_with_their_evaluation_job_so_a_crash_after_the_commit_loses_nothing(
+        api, ladder, app, monkeypatch):
+    """The process 'dies' right after the actions' commit: the receiver that hands the job
+    to the runner never runs. The job committed with the actions, and resuming runs it."""
+    actions_recorded.disconnect(tasks._on_actions_recorded)
+    try:
+        response = api.post("/api/v1/actions", json={"actions": [
+            {"source": "forum", "id": f"s{n}", "type": SESSIONS,
+             "person": {"type": "email", "identity": "ada@example.org"},
+             "occurred_at": "2026-01-05T10:00:00Z"} for n in range(3)]})
+    finally:
+        actions_recorded.connect(tasks._on_actions_recorded)
+    assert response.status_code == 200, response.json
+    db.session.rollback()
+    [job] = db.session.scalars(sa.select(Job)).all()
+    assert (job.kind, job.status, job.total) == (tasks.EVALUATION, "queued", 1)
+    assert awards_of("ada@example.org") == []
+    monkeypatch.setitem(app.config, "JOBS_STALE_SECONDS", -1)  # a restart finds it abandoned
+    assert resume_unfinished(app) == 1
+    settle()
+    assert sorted(a.badge_class.public_id for a in awards_of("ada@example.org")) == \
+        sorted(badge["id"] for badge in ladder[:2])
+
+
+def test_actions_that_fail_to_commit_leave_no_evaluation_job(api, ladder):
+    response = api.post("/api/v1/actions", json={"actions": [
+        {"source": "forum", "id": "s1", "type": SESSIONS,
+         "person": {"type": "email", "identity": "ada@example.org"},
+         "occurred_at": "2026-01-05T10:00:00Z"},
+        {"source": "forum", "id": "s2", "type": "no.such.type",
+         "person": {"type": "email", "identity": "ada@example.org"},
+         "occurred_at": "2026-01-05T10:00:00Z"}]})
+    assert response.status_code == 422, response.json
+    assert count(Job) == 0 and awards_of("ada@example.org") == []
