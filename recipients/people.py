@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -94,6 +95,16 @@ def _spend(nonce: str) -> None:
         db.session.flush()
     except IntegrityError as error:
         raise ClaimTokenUsed("This link has been used already.") from error
+    _forget_expired_nonces()
+
+
+def _forget_expired_nonces() -> None:
+    """A link's nonce must be kept only while the link could still be opened: its signed
+    timestamp refuses it after CLAIM_TOKEN_MAX_AGE_DAYS. Nonces twice that old go (the
+    margin covers a later, longer setting); spending a link is rare, so it sweeps."""
+    days = 2 * max(1, int(current_app.config["CLAIM_TOKEN_MAX_AGE_DAYS"]))
+    db.session.execute(sa.delete(UsedToken).where(
+        UsedToken.used_at < utcnow() - timedelta(days=days)))
 
 
 def _holder(identity: RecipientIdentity, signed_in_person_id: int | None

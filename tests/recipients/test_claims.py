@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from cairn.db import db
+from cairn.db import db, transaction
 from recipients.errors import ClaimTokenUsed
-from recipients.models import IdentityType, Person, PersonIdentity
+from recipients.models import IdentityType, Person, PersonIdentity, UsedToken
 from recipients.people import use_claim_token
 from recipients.services import find_identity
 from tests.recipients.conftest import csrf_token
@@ -145,3 +146,17 @@ def test_an_identity_held_by_someone_signs_in_as_them_and_never_moves(
 def test_backpack_pages_send_strangers_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"] == "/signin"
+
+
+def test_spending_a_link_forgets_nonces_of_links_long_expired(make_award, claim):
+    """The used-link table does not grow for ever: a nonce whose link can no longer be
+    opened (twice the link lifetime) goes when the next link is spent."""
+    now = datetime.now(UTC)
+    with transaction():
+        db.session.add_all([UsedToken(nonce="old", used_at=now - timedelta(days=61)),
+                            UsedToken(nonce="recent", used_at=now - timedelta(days=59))])
+    award = make_award()
+    claim("ada@example.org", award["id"])
+    db.session.expire_all()
+    kept = set(db.session.scalars(sa.select(UsedToken.nonce)))
+    assert "old" not in kept and "recent" in kept and len(kept) == 2
