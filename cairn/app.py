@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
     for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages,
                       recipients_views.bp, backpack_views.bp, issuers_pages.bp, staff_pages.bp,
+                      nomination_views.pages,
                       staff_awards.bp, staff_bulk.bp, pathways_pages.bp, reporting_pages.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)
