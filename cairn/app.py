@@ -88,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from issuers import public as issuers_public
     from issuers import views as issuers_views
     from issuers import webhook_views
-    from pathways import action_views, nomination_views
+    from pathways import action_views, nomination_review, nomination_views
     from pathways import pages as pathways_pages
     from pathways import views as pathways_views  # also connects the engine's receivers
     from recipients import views as recipients_views
@@ -103,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # bearer tokens or no credentials at all: no CSRF exposure
     for blueprint in (pages.bp, issuers_public.bp, badges_public.bp, verify_views.pages,
                       recipients_views.bp, backpack_views.bp, issuers_pages.bp, staff_pages.bp,
-                      nomination_views.pages,
+                      nomination_views.pages, nomination_review.bp,
                       staff_awards.bp, staff_bulk.bp, pathways_pages.bp, reporting_pages.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.admin)
