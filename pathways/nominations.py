@@ -75,8 +75,8 @@ def nominate(actor: Actor, badge_class_public_id: str, nominee: Recipient,
             badge_class = badge_class_in_reach(actor, badge_class_public_id)
             policy = find_policy(badge_class.id)
             if policy is None or not policy.accepting:
-                raise NotAcceptingNominations(
-                    f"“{badge_class.name}” does not accept nominations.")
+                message = f"“{badge_class.name}” does not accept nominations."
+                raise NotAcceptingNominations(message, {"badge_class": [message]})
             identity = resolve_identity(nominee.type, nominee.identity)
             _check_not_held(identity, badge_class)
             if _open_nomination(identity.id, badge_class.id) is not None:

@@ -37,7 +37,8 @@ def test_an_unknown_badge_class_is_not_found(nominator, program):
 def test_a_badge_class_without_a_policy_accepts_no_nominations(nominator, program,
                                                                make_badge_class):
     other = make_badge_class(name="Not nominable")
-    assert_error(nominate(nominator, other["id"]), 409, "not_accepting_nominations")
+    body = assert_error(nominate(nominator, other["id"]), 409, "not_accepting_nominations")
+    assert body["errors"] == {"badge_class": ["“Not nominable” does not accept nominations."]}
     assert counts() == (0, 0)
 
 
