@@ -267,9 +267,12 @@ class MilestoneBatch:
 
     def _insert(self, items: Iterable[Reached], held: dict[int, int]) -> set[int]:
         """Insert the milestone awards (with the award already held, where there is one);
-        the identities whose row this inserted. The others lost to a concurrent run."""
+        the identities whose row this inserted. The others lost to a concurrent run. Rows
+        go in identity order, so two runs over the same people lock them in the same order
+        on PostgreSQL and cannot deadlock."""
         insert = INSERTS[db.session.get_bind().dialect.name]
         now, version = utcnow(), self.milestone.current.id
+        items = sorted(items, key=lambda item: item.identity_id)
         rows = [{"milestone_id": self.milestone.id, "identity_id": item.identity_id,
                  "rule_version_id": version, "created_at": now,
                  "assertion_id": held.get(item.identity_id),
