@@ -80,6 +80,7 @@ class Action(db.Model):
         sa.Index("ix_actions_identity_type_time", "identity_id", "action_type_id",
                  "occurred_at"),
         sa.Index("ix_actions_type_time", "action_type_id", "occurred_at"),
+        sa.Index("ix_actions_occurred_at", "occurred_at"),  # reports over every type
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)

@@ -1,0 +1,142 @@
+"""The rows reports count, as SELECTs of (person, at, ...) that the aggregates in
+reporting/counts.py group: awards, actions, milestones reached and nominations.
+
+What each leaves out, whatever the report:
+- awards revoked or suspended now, unless `include_revoked` (they are left out over their
+  whole history: the award stands withdrawn, not from some date on);
+- retractions, and every action a retraction points at (pathways/action_models.py);
+- milestones reached through an award that is revoked or suspended now, unless
+  `include_revoked`.
+Expiry is the holders count's business (reporting/holders.py): an award that expired
+later still made its recipient a contributor and a new holder when it was issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from badges.models import Assertion, BadgeClass
+from pathways.action_models import Action
+from pathways.models import Milestone, MilestoneAward
+from pathways.nomination_models import Nomination
+from reporting.people import with_person
+from reporting.properties import property_number, where_clause
+
+
+@dataclass(frozen=True)
+class AwardScope:
+    """Which awards count: of these badge classes (None: any), of these issuers (None:
+    any). An empty tuple matches nothing."""
+
+    badge_class_ids: tuple[int, ...] | None = None
+    issuer_ids: tuple[int, ...] | None = None
+    include_revoked: bool = False
+
+
+@dataclass(frozen=True)
+class ActionScope:
+    """Which actions count: of these types (None: any type), meeting `where`."""
+
+    action_type_ids: tuple[int, ...] | None = None
+    where: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _within(column: sa.ColumnElement, ids: tuple[int, ...] | None) -> sa.ColumnElement[bool]:
+    if ids is None:
+        return sa.true()
+    return column.in_(ids) if ids else sa.false()
+
+
+def _standing(assertion) -> sa.ColumnElement[bool]:
+    return sa.and_(assertion.revoked_at.is_(None), assertion.suspended_at.is_(None))
+
+
+def award_rows(scope: AwardScope) -> sa.Select:
+    """(person, at = issued_on, expires, id) of every award in scope."""
+    query, person = with_person(sa.select().select_from(Assertion),
+                                Assertion.recipient_identity_id)
+    query = query.add_columns(person.label("person"), Assertion.issued_on.label("at"),
+                              Assertion.expires_at.label("expires"), Assertion.id.label("id"))
+    query = query.where(_within(Assertion.badge_class_id, scope.badge_class_ids),
+                        _within(Assertion.issuer_id, scope.issuer_ids))
+    return query if scope.include_revoked else query.where(_standing(Assertion))
+
+
+def action_rows(scope: ActionScope, *, amount: str | None = None,
+                person: bool = True) -> sa.Select:
+    """(person, at = occurred_at[, amount]) of every counted action in scope; `amount` is
+    the numeric property to sum (NULL where the action's is not a number). Counts that
+    need no person leave it (and its join) out."""
+    query = sa.select().select_from(Action)
+    if person:
+        query, key = with_person(query, Action.identity_id)
+        query = query.add_columns(key.label("person"))
+    query = query.add_columns(Action.occurred_at.label("at"))
+    if amount is not None:
+        query = query.add_columns(property_number(Action.properties, amount).label("amount"))
+    return query.where(
+        Action.action_type_id.is_not(None),
+        _within(Action.action_type_id, scope.action_type_ids),
+        Action.id.not_in(_retracted()),
+        where_clause(Action.properties, scope.where))
+
+
+def _retracted() -> sa.Select:
+    """The ids of the actions withdrawn. NOT IN over this (never NULL) list, rather than
+    NOT EXISTS: PostgreSQL probes a hash of the few retracted ids for each action instead
+    of merging with the whole table, which costs a third of a large count."""
+    retraction = aliased(Action)
+    return sa.select(retraction.retracts_id).where(retraction.retracts_id.is_not(None))
+
+
+def contribution_rows(awards: AwardScope | None, actions: ActionScope | None
+                      ) -> sa.Select | sa.CompoundSelect:
+    """(person, at) of every award and action that makes its person a contributor; at
+    least one of the two scopes is given."""
+    parts = []
+    if awards is not None:
+        rows = award_rows(awards).subquery()
+        parts.append(sa.select(rows.c.person, rows.c.at))
+    if actions is not None:
+        rows = action_rows(actions).subquery()
+        parts.append(sa.select(rows.c.person, rows.c.at))
+    if not parts:
+        raise ValueError("contributions need awards, actions or both")
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def milestone_rows(pathway_id: int, milestone_ids: tuple[int, ...] | None, *,
+                   include_revoked: bool = False) -> sa.Select:
+    """(person, at = reached, milestone) of every milestone of the pathway reached."""
+    query = (sa.select().select_from(MilestoneAward)
+             .join(Milestone, Milestone.id == MilestoneAward.milestone_id)
+             .outerjoin(Assertion, Assertion.id == MilestoneAward.assertion_id))
+    query, person = with_person(query, MilestoneAward.identity_id)
+    query = query.add_columns(person.label("person"), MilestoneAward.created_at.label("at"),
+                              MilestoneAward.milestone_id.label("milestone"))
+    query = query.where(Milestone.pathway_id == pathway_id,
+                        _within(MilestoneAward.milestone_id, milestone_ids))
+    if include_revoked:
+        return query
+    return query.where(sa.or_(MilestoneAward.assertion_id.is_(None), _standing(Assertion)))
+
+
+def nomination_rows(scope: AwardScope, status: str) -> sa.Select:
+    """(at) of each nomination: received (created), or decided (approved or rejected, at
+    the decision); withdrawn nominations were received but never decided."""
+    at = Nomination.created_at if status == "received" else Nomination.decided_at
+    query = sa.select(at.label("at")).select_from(Nomination).where(
+        _within(Nomination.badge_class_id, scope.badge_class_ids))
+    if scope.issuer_ids is not None:
+        query = query.join(BadgeClass, BadgeClass.id == Nomination.badge_class_id).where(
+            _within(BadgeClass.issuer_id, scope.issuer_ids))
+    decided = {"decided": ("approved", "rejected"), "approved": ("approved",),
+               "rejected": ("rejected",)}
+    if status in decided:
+        query = query.where(Nomination.status.in_(decided[status]),
+                            Nomination.decided_at.is_not(None))
+    return query
