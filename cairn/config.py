@@ -70,9 +70,14 @@ class Config:
     BULK_BATCH_SIZE = 100
     # The pathway engine evaluates a part's people in groups of this many: one gathering
     # of facts and one batch award per milestone each, progress written after each group.
-    PATHWAYS_GROUP_SIZE = 100
+    PATHWAYS_GROUP_SIZE = 500
     # A pathway's dry run evaluates in the request, so at most this many people.
     PATHWAYS_DRY_RUN_MAX_PEOPLE = 5000
+    # Dashboards keep their figures in each process: fresh for DASHBOARD_FRESH_SECONDS,
+    # then still shown (and worked out again in the background) up to
+    # DASHBOARD_STALE_SECONDS old (reporting/page_cache.py).
+    DASHBOARD_FRESH_SECONDS = 60
+    DASHBOARD_STALE_SECONDS = 900
     # Days a mailed claim or sign-in link stays valid (each link works once).
     CLAIM_TOKEN_MAX_AGE_DAYS = 30
     # Mail (cairn/mail.py, cairn/mail_delivery.py). Without SMTP_HOST (the embedded default)
