@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from cairn.db import db
 from reporting.buckets import bucket_key, instant, position
 from reporting.periods import Window
+from reporting.tuning import run_report
 
 Number = int | float
 
@@ -40,7 +40,7 @@ def _grouped(inner: sa.Select, aggregate, window: Window) -> dict[int, Number]:
     rows = inner.subquery()
     query = sa.select(rows.c.bucket, aggregate(rows)).group_by(rows.c.bucket)
     found = {}
-    for key, value in db.session.execute(query):
+    for key, value in run_report(query):
         if (where := position(key, window)) is not None:
             found[where] = plain(value)
     return found
@@ -89,7 +89,7 @@ def distinct(source: sa.Select | sa.CompoundSelect, window: Window
         .group_by(earliest.c.bucket))
     values: dict[int, Number] = {}
     increments: dict[int, Number] = {}
-    for key, active, newcomers in db.session.execute(query):
+    for key, active, newcomers in run_report(query):
         if (where := position(key, window)) is not None:
             values[where] = values.get(where, 0) + active
             increments[where] = increments.get(where, 0) + newcomers

@@ -15,11 +15,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.db import db, utcnow
+from cairn.db import utcnow
 from pathways.models import Pathway
 from reporting.buckets import instant
 from reporting.periods import local_today, midnight
 from reporting.sources import milestone_rows
+from reporting.tuning import run_report
 
 DIGITS = 4
 
@@ -35,7 +36,7 @@ def reached_counts(pathway: Pathway, *, lo: datetime | None, hi: datetime,
     per = (sa.select(rows.c.milestone).group_by(rows.c.milestone, rows.c.person)
            .having(condition).subquery())
     query = sa.select(per.c.milestone, sa.func.count()).group_by(per.c.milestone)
-    return dict(db.session.execute(query).all())
+    return dict(run_report(query).all())
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from badges.models import Assertion
-from cairn.db import db
 from reporting.buckets import bucket_key, instant, position
 from reporting.counts import Number
 from reporting.periods import Window
 from reporting.sources import AwardScope, award_rows
+from reporting.tuning import run_report
 
 
 def _lasting(scope: AwardScope, window: Window) -> sa.CTE:
@@ -74,7 +74,7 @@ def holder_changes(scope: AwardScope, window: Window) -> tuple[Number, dict[int,
                       changes.c.change).subquery()
     query = sa.select(inner.c.bucket, sa.func.sum(inner.c.change)).group_by(inner.c.bucket)
     baseline, per_bucket = 0, {}
-    for key, change in db.session.execute(query):
+    for key, change in run_report(query):
         where = position(key, window)
         if where is None:
             baseline += int(change)
