@@ -10,7 +10,7 @@ templates; every text in them is escaped by the chart functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from reporting.page_reports import (
     funnel_wanted,
     key_result_wanted,
 )
-from reporting.periods import local_today, zone
+from reporting.periods import local_today, year_before, zone
 from reporting.reports import recent_awards
 
 #: Most objectives a dashboard shows: current and coming ones first, then the latest past.
@@ -151,11 +151,6 @@ def program_pathways(program: Program) -> list[Pathway]:
         .limit(MAX_PATHWAYS)))
 
 
-def twelve_months(today: date) -> date:
-    """The first day of the month eleven months before this one."""
-    return (today.replace(day=1) - timedelta(days=335)).replace(day=1)
-
-
 def contributors_svg(report: dict[str, Any], today: date) -> Markup:
     """Contributors per month over the last twelve months (this one included)."""
     first = date.fromisoformat(report["from"])
@@ -202,7 +197,7 @@ def build_dashboard(program: Program, *, public: bool, now: datetime | None = No
     key_results = [kr for objective in objectives for kr in objective.key_results]
     pathways = program_pathways(program)
     found = fetch([key_result_wanted(kr) for kr in key_results]
-                  + [contributors_wanted(program, twelve_months(today), today)]
+                  + [contributors_wanted(program, year_before(today), today)]
                   + [funnel_wanted(pathway, program.time_zone) for pathway in pathways])
     by_key_result = dict(zip((kr.id for kr in key_results), found, strict=False))
     contributors, funnels = found[len(key_results)], found[len(key_results) + 1:]

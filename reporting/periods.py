@@ -175,3 +175,10 @@ def offsets(time_zone: str, lo: datetime, hi: datetime) -> tuple[int, list[tuple
             changes.append((after.replace(microsecond=0), current))
         moment = following
     return first, changes
+
+
+def year_before(end: date) -> date:
+    """The first day of the month eleven months before `end`'s: with `end`'s month, twelve
+    calendar months."""
+    month = end.month - 11 + (12 if end.month <= 11 else 0)
+    return date(end.year - (1 if end.month <= 11 else 0), month, 1)

@@ -30,7 +30,7 @@ from reporting.funnel import funnel_report
 from reporting.metric_specs import Resolved
 from reporting.metrics import action_type_ids, metric_series, program_action_types
 from reporting.models import Program
-from reporting.periods import Window, default_group_by, local_today, too_long
+from reporting.periods import Window, default_group_by, local_today, too_long, year_before
 from reporting.reports import series_report
 from reporting.services import get_program
 from reporting.sources import ActionScope, AwardScope
@@ -135,7 +135,7 @@ class _Scope:
         time_zone = self.args.get("time_zone") or (
             self.program.time_zone if self.program else "UTC")
         end = self.args.get("end") or local_today(time_zone, now)
-        start = self.args.get("start") or _year_before(end)
+        start = self.args.get("start") or year_before(end)
         if start > end:
             self.error("from", "Must not be after 'to' (which defaults to today).")
         elif too_long(start, end):
@@ -145,11 +145,6 @@ class _Scope:
     def check(self) -> None:
         if self.errors:
             raise InvalidReport("The report's parameters are not valid.", self.errors)
-
-
-def _year_before(end: date) -> date:
-    month = end.month - 11 + (12 if end.month <= 11 else 0)
-    return date(end.year - (1 if end.month <= 11 else 0), month, 1)
 
 
 def _pathway_action_types(pathway: Pathway) -> list[str]:
