@@ -105,11 +105,16 @@ class ReportCache:
                 with self._lock:
                     self._refreshing.discard(key)
 
-        threading.Thread(target=work, name="dashboard-refresh", daemon=True).start()
+        _REFRESHES.submit(work)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+#: Refreshes run a few at a time, each with a database connection: a dashboard of many key
+#: results going stale at once must not start a thread (and take a connection) for each.
+_REFRESHES = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="dashboard-refresh")
 
 
 def in_app_context(app: Flask, compute: Compute) -> Any:
