@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from badges.awards import Recipient
-from badges.batch import BatchItem, award_batch
+from badges.batch import ALREADY_HELD, AWARDED, BatchItem, award_batch
 from badges.models import Assertion
 from cairn.db import db, transaction, utcnow
 from cairn.errors import CairnError
@@ -44,6 +44,7 @@ from pathways.evaluation import (
     awarded_milestones,
     awarding_actor,
     gather_facts,
+    held_now,
     inputs,
     names,
     reached_event,
@@ -222,7 +223,8 @@ class MilestoneBatch:
             for item in rest]
         db.session.info[AWARDING] = True
         try:
-            award_batch(self.actor, self.milestone.badge_class.public_id, items, claim=self)
+            outcomes = award_batch(self.actor, self.milestone.badge_class.public_id, items,
+                                   claim=self)
         except CairnError as error:
             for item in rest:
                 self._failed(item.identity_id, error)
@@ -232,7 +234,12 @@ class MilestoneBatch:
             return self._one_by_one(rest)
         finally:
             db.session.info.pop(AWARDING, None)
-        return set()
+        # The batch stored neither an award nor a milestone row for these (a holder that
+        # appeared since `_held`, or an earlier run's key): the single path settles them.
+        unsettled = [self.by_key[key] for key, outcome in outcomes.items()
+                     if outcome in (ALREADY_HELD, AWARDED)
+                     and self.by_key[key].identity_id not in self.new_badges]
+        return self._one_by_one(unsettled) if unsettled else set()
 
     # --- BatchClaim -----------------------------------------------------------------------
 
@@ -254,14 +261,15 @@ class MilestoneBatch:
     # --- helpers --------------------------------------------------------------------------
 
     def _held(self) -> dict[int, tuple[int, str]]:
-        """Who in the group holds the badge class already (unrevoked, the first such
-        award): identity -> (award id, public id)."""
+        """Who in the group holds the badge class now (unrevoked, unsuspended, unexpired:
+        as the single path judges it; the first such award): identity -> (award id,
+        public id)."""
         held: dict[int, tuple[int, str]] = {}
         for who, award_id, public_id in db.session.execute(sa.select(
                 Assertion.recipient_identity_id, Assertion.id, Assertion.public_id).where(
                 Assertion.badge_class_id == self.milestone.badge_class_id,
                 Assertion.recipient_identity_id.in_([item.identity_id for item in self.group]),
-                Assertion.revoked_at.is_(None)).order_by(Assertion.id.desc())):
+                *held_now(utcnow())).order_by(Assertion.id.desc())):
             held[who] = (award_id, public_id)
         return held
 
