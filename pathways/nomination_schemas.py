@@ -105,7 +105,11 @@ class NominationOut(ma.Schema):
     nominated_by = ma.fields.Function(lambda n: _user(n.nominated_by), allow_none=True)
     created_at = ma.fields.AwareDateTime()
     decided_at = ma.fields.AwareDateTime(allow_none=True)
-    decided_by = ma.fields.Function(lambda n: _user(n.decided_by), allow_none=True)
+    # The deciding editor by id only: a nominator outside the issuer reads this too, and
+    # staff addresses are not theirs to learn.
+    decided_by = ma.fields.Function(
+        lambda n: None if n.decided_by is None else {"id": n.decided_by.public_id},
+        allow_none=True)
     decision_note = ma.fields.String(allow_none=True)
     withdrawn_at = ma.fields.AwareDateTime(allow_none=True)
     assertion = ma.fields.Function(

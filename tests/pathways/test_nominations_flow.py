@@ -52,6 +52,7 @@ def test_nominate_endorse_approve_awards_with_the_nomination_as_evidence(
     assert (body["status"], body["decision_note"], body["decided_by"]["id"]) == (
         "approved", "Well deserved.", editor_user.public_id)
     assert body["endorsement_count"] == 1 and body["decided_at"] is not None
+    assert body["decided_by"] == {"id": editor_user.public_id}  # never the editor's address
 
     award = api.get(f"/api/v1/assertions/{body['assertion']}").json
     assert award["badge_class"] == program.badge["id"]
