@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from badges.models import Assertion, BadgeClass
 from cairn.db import db, utcnow
 from cairn.users import User
+from pathways.evaluation import held_now
 from pathways.nomination_errors import NotAValidator, OwnNomination
 from pathways.nomination_models import (
     Nomination,
@@ -30,12 +30,6 @@ from pathways.nomination_models import (
     NominationPolicy,
 )
 from recipients.models import IdentityType, Person, PersonIdentity, RecipientIdentity
-
-
-def held_at(as_of: datetime) -> list[sa.ColumnElement[bool]]:
-    """An award its recipient holds at `as_of`: not revoked, suspended or expired."""
-    return [Assertion.revoked_at.is_(None), Assertion.suspended_at.is_(None),
-            sa.or_(Assertion.expires_at.is_(None), Assertion.expires_at > as_of)]
 
 
 def verified_identities(person_id: int) -> set[int]:
@@ -49,7 +43,7 @@ def validator_award(identity_ids: Collection[int], badge_class_id: int) -> Asser
         return None
     return db.session.scalar(sa.select(Assertion).where(
         Assertion.recipient_identity_id.in_(identity_ids),
-        Assertion.badge_class_id == badge_class_id, *held_at(utcnow()))
+        Assertion.badge_class_id == badge_class_id, *held_now(utcnow()))
         .order_by(Assertion.id).limit(1))
 
 
@@ -110,7 +104,7 @@ def validatable_nominations(person_id: int, *, limit: int = 200) -> list[Validat
     if not identity_ids:
         return []
     held = sa.select(Assertion.badge_class_id).where(
-        Assertion.recipient_identity_id.in_(identity_ids), *held_at(utcnow()))
+        Assertion.recipient_identity_id.in_(identity_ids), *held_now(utcnow()))
     emails = sa.select(RecipientIdentity.value).where(
         RecipientIdentity.id.in_(identity_ids), RecipientIdentity.type == IdentityType.email)
     own_users = sa.select(User.id).where(User.email.in_(emails))

@@ -32,6 +32,7 @@ from cairn.webhooks import queue_event, rfc3339
 from issuers.errors import IssuerNotFound, RoleTooLow
 from issuers.models import Issuer
 from issuers.permissions import authorize_access, role_of, visible_issuers_clause
+from pathways.evaluation import held_now
 from pathways.nomination_documents import credential_url, nomination_url
 from pathways.nomination_errors import (
     AlreadyDecided,
@@ -52,7 +53,6 @@ from pathways.nomination_policies import (
     find_policy,
     require_scope,
 )
-from pathways.nomination_validators import held_at
 from recipients.models import RecipientIdentity
 from recipients.services import resolve_identity
 
@@ -97,7 +97,7 @@ def nominate(actor: Actor, badge_class_public_id: str, nominee: Recipient,
 def _check_not_held(identity: RecipientIdentity, badge_class: BadgeClass) -> None:
     held = db.session.scalar(sa.select(Assertion.id).where(
         Assertion.recipient_identity_id == identity.id,
-        Assertion.badge_class_id == badge_class.id, *held_at(utcnow())).limit(1))
+        Assertion.badge_class_id == badge_class.id, *held_now(utcnow())).limit(1))
     if held is not None:
         raise AlreadyHeld("This person holds this badge already.")
 
