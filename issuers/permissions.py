@@ -64,6 +64,17 @@ def visible_issuers_clause(actor: Actor):
     return clause
 
 
+def issuers_with_role_clause(actor: Actor, weakest: Role):
+    """A WHERE clause selecting the issuers where `actor` holds `weakest` or above (admins:
+    every issuer they reach), for listing in one query what `authorize_access` allows."""
+    if actor.is_admin:
+        return visible_issuers_clause(actor)
+    roles = [role for role in Role if role.rank >= weakest.rank]
+    return sa.and_(visible_issuers_clause(actor), Issuer.id.in_(
+        sa.select(Membership.issuer_id).where(Membership.user_id == actor.user_id,
+                                              Membership.role.in_(roles))))
+
+
 def has_role_at(actor: Actor, issuer_public_id: str | None) -> bool:
     """Whether the actor holds any role at the issuer with this public id (jobs record
     their issuer by public id)."""

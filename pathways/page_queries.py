@@ -28,7 +28,7 @@ from badges.services import list_badge_classes
 from cairn.auth import Actor
 from cairn.db import db, utcnow
 from issuers.models import Issuer, Role
-from issuers.permissions import role_of, visible_issuers_clause
+from issuers.permissions import issuers_with_role_clause, role_of
 from pathways.action_models import Action, ActionType
 from pathways.action_types import list_action_types
 from pathways.models import MilestoneAward, Pathway
@@ -124,9 +124,9 @@ def writable_issuers(actor: Actor) -> list[Issuer]:
     """The issuers where the actor may define pathways, by name."""
     if not actor.has_scope(WRITE[0]):
         return []
-    issuers = db.session.scalars(sa.select(Issuer).where(visible_issuers_clause(actor))
-                                 .order_by(Issuer.name, Issuer.id).limit(MAX_CHOICES))
-    return [issuer for issuer in issuers if _may_write(actor, issuer)]
+    return list(db.session.scalars(sa.select(Issuer).where(
+        issuers_with_role_clause(actor, Role.editor))
+        .order_by(Issuer.name, Issuer.id).limit(MAX_CHOICES)))
 
 
 def may_write(actor: Actor, issuer: Issuer) -> bool:
