@@ -92,3 +92,9 @@ def issue_token_for(actor: Actor, *, name: str, scopes: list[str],
         raise MissingScope("A token cannot grant more than the token that creates it.")
     user = db.session.get(User, actor.user_id)
     return issue_token(user, name=name, scopes=scopes, issuer_public_id=issuer_public_id)
+
+
+def require_scope(actor: Actor, scope: str) -> None:
+    """403 unless the token carries `scope` (a signed-in session carries every scope)."""
+    if not actor.has_scope(scope):
+        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})

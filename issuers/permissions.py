@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cairn.auth import Actor, MissingScope
+from cairn.auth import Actor, require_scope
 from cairn.db import db
 from issuers.errors import IssuerNotFound, RoleTooLow
 from issuers.models import Issuer, Membership, Role
@@ -45,8 +45,7 @@ def authorize_access(actor: Actor, issuer: Issuer | None, scope: str, weakest: R
     """The rule behind `authorize`, for packages above with scopes of their own: the token
     needs `scope` (else 403), the user a role at the issuer (else 404) of at least
     `weakest` (else 403)."""
-    if not actor.has_scope(scope):
-        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
+    require_scope(actor, scope)
     role = role_of(actor, issuer) if issuer is not None else None
     if role is None:
         raise IssuerNotFound("No such issuer.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cairn.auth import Actor, MissingScope
+from cairn.auth import Actor, require_scope
 from cairn.db import db
 from cairn.errors import Forbidden
 from issuers.errors import RoleTooLow
@@ -20,14 +20,9 @@ WRITE, READ = "actions:write", "actions:read"
 _WEAKEST = Role.awarder
 
 
-def _require_scope(actor: Actor, scope: str) -> None:
-    if not actor.has_scope(scope):
-        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
-
-
 def authorize_actions(actor: Actor, scope: str) -> Actor:
     """The actor, if they may record (WRITE) or read (READ) actions; 403 otherwise."""
-    _require_scope(actor, scope)
+    require_scope(actor, scope)
     if actor.is_admin:
         return actor
     roles = [role for role in Role if role.rank >= _WEAKEST.rank]
@@ -42,7 +37,7 @@ def authorize_actions(actor: Actor, scope: str) -> Actor:
 
 
 def authorize_sources(actor: Actor, scope: str) -> Actor:
-    _require_scope(actor, scope)
+    require_scope(actor, scope)
     if not actor.is_admin:
         raise Forbidden("Only admins manage action sources.")
     return actor

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 
 from badges.models import Assertion
-from cairn.auth import Actor
+from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
 from cairn.errors import ValidationFailed
 from pathways.nomination_documents import sign_endorsement
@@ -32,7 +32,7 @@ from pathways.nomination_errors import (
     OwnNomination,
 )
 from pathways.nomination_models import KINDS, Nomination, NominationEndorsement
-from pathways.nomination_policies import READ_SCOPE, WRITE_SCOPE, find_policy, require_scope
+from pathways.nomination_policies import READ_SCOPE, WRITE_SCOPE, find_policy
 from pathways.nomination_validators import (
     Validatable,
     check_validator,

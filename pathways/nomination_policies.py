@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from badges.errors import BadgeClassNotFound
 from badges.models import BadgeClass
 from badges.services import find_badge_class
-from cairn.auth import Actor, MissingScope
+from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
 from issuers.errors import IssuerNotFound
 from issuers.models import Role
@@ -27,11 +27,6 @@ from pathways.nomination_models import NominationPolicy
 READ_SCOPE, WRITE_SCOPE = "nominations:read", "nominations:write"
 #: Setting policies and deciding nominations: the write scope and the editor role.
 EDIT = (WRITE_SCOPE, Role.editor)
-
-
-def require_scope(actor: Actor, scope: str) -> None:
-    if not actor.has_scope(scope):
-        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
 
 
 def find_policy(badge_class_id: int) -> NominationPolicy | None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from badges.awards import AwardDetails, Recipient, award_badge
 from badges.models import Assertion, BadgeClass
-from cairn.auth import Actor
+from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
 from cairn.errors import ValidationFailed
 from cairn.webhooks import queue_event, rfc3339
@@ -51,7 +51,6 @@ from pathways.nomination_policies import (
     WRITE_SCOPE,
     badge_class_in_reach,
     find_policy,
-    require_scope,
 )
 from recipients.models import RecipientIdentity
 from recipients.services import resolve_identity

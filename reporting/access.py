@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cairn.auth import Actor, MissingScope
+from cairn.auth import Actor, require_scope
 from cairn.db import db
 from issuers.errors import IssuerNotFound, RoleTooLow
 from issuers.models import Issuer, Membership, Role
@@ -22,11 +22,6 @@ from reporting.models import Program, program_issuers
 
 READ = ("reports:read", Role.viewer)
 WRITE = ("reports:write", Role.editor)
-
-
-def require_scope(actor: Actor, scope: str) -> None:
-    if not actor.has_scope(scope):
-        raise MissingScope(f"This token lacks the '{scope}' scope.", {"scope": [scope]})
 
 
 def authorize_issuer(actor: Actor, issuer: Issuer | None,

@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from cairn.auth import Actor
+from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
 from issuers.models import Issuer
-from reporting.access import READ, WRITE, authorize_program, readable_programs_clause, require_scope
+from reporting.access import READ, WRITE, authorize_program, readable_programs_clause
 from reporting.errors import InvalidObjective, KeyResultNotFound, ObjectiveNotFound, ProgramNotFound
 from reporting.metric_specs import check_metric, default_unit
 from reporting.models import KeyResult, Objective, Program, program_issuers

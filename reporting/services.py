@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from cairn.auth import Actor
+from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
 from issuers.errors import IssuerNotFound
 from issuers.models import Issuer
@@ -30,7 +30,6 @@ from reporting.access import (
     authorize_issuer,
     authorize_program,
     readable_programs_clause,
-    require_scope,
 )
 from reporting.errors import InvalidObjective, InvalidProgram, SlugTaken
 from reporting.models import Program
@@ -43,9 +42,16 @@ def find_program(public_id: str) -> Program | None:
 
 
 def find_program_by_slug(slug: str) -> Program | None:
-    """For the dashboard pages, which decide themselves what a visitor may see."""
+    """For the staff dashboard pages, which authorize the program themselves."""
     return db.session.scalar(sa.select(Program).where(Program.slug == slug)
                              .options(selectinload(Program.issuers)))
+
+
+def find_public_program(slug: str) -> Program | None:
+    """The program whose dashboard anyone may see at /dashboards/<slug>: only one its
+    leads marked public; None for any other, so that a private one looks absent."""
+    program = find_program_by_slug(slug)
+    return program if program is not None and program.public else None
 
 
 def get_program(actor: Actor, public_id: str, access: tuple = READ) -> Program:
