@@ -26,7 +26,7 @@ from reporting.page_dashboard import (
 from reporting.page_reports import key_result_report_kept
 from reporting.page_staff import staff
 from reporting.periods import local_today
-from reporting.services import find_program_by_slug
+from reporting.services import find_public_program
 
 bp = Blueprint("dashboards", __name__)
 bp.register_blueprint(staff)
@@ -67,8 +67,8 @@ def _formatting() -> dict[str, Any]:
 
 
 def public_program(slug: str) -> Program:
-    program = find_program_by_slug(slug)
-    if program is None or not program.public:
+    program = find_public_program(slug)
+    if program is None:
         abort(404)
     return program
 
