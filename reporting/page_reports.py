@@ -10,6 +10,7 @@ from typing import Any
 
 from cairn.db import db
 from pathways.models import Pathway
+from pathways.services import find_pathway
 from reporting.models import KeyResult, Program
 from reporting.page_cache import Compute, reports
 from reporting.reports import contributors_report, funnel_report, key_result_report
@@ -26,8 +27,9 @@ def _contributors(program_id: int, start: date, end: date) -> dict[str, Any]:
                                start=start, end=end)
 
 
-def _funnel(pathway_id: int, time_zone: str) -> dict[str, Any]:
-    return funnel_report(db.session.get(Pathway, pathway_id), time_zone=time_zone)
+def _funnel(pathway_public_id: str, time_zone: str) -> dict[str, Any]:
+    """Loaded with its milestones and their badge classes: the funnel reads them all."""
+    return funnel_report(find_pathway(pathway_public_id), time_zone=time_zone)
 
 
 def key_result_wanted(key_result: KeyResult) -> Wanted:
@@ -47,7 +49,7 @@ def contributors_wanted(program: Program, start: date, end: date) -> Wanted:
 def funnel_wanted(pathway: Pathway, time_zone: str) -> Wanted:
     changed = max([pathway.updated_at, *(m.updated_at for m in pathway.milestones)])
     return (("funnel", pathway.public_id, changed, time_zone),
-            partial(_funnel, pathway.id, time_zone))
+            partial(_funnel, pathway.public_id, time_zone))
 
 
 def fetch(wanted: list[Wanted]) -> list[dict[str, Any]]:
