@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from badges.awards import Recipient
-from badges.batch import ALREADY_HELD, AWARDED, BatchItem, award_batch
+from badges.batch import ALREADY_HELD, AWARDED, CLAIMED, BatchItem, award_batch
 from badges.models import Assertion
 from cairn.db import db, transaction, utcnow
 from cairn.errors import CairnError
@@ -209,11 +209,14 @@ class MilestoneBatch:
         """Award the group; the people whose award failed."""
         held = self._held()
         if held:
+            holders = [item for item in self.group if item.identity_id in held]
             with transaction():
-                won = self._insert([item for item in self.group if item.identity_id in held],
+                won = self._insert(holders,
                                    {who: award_id for who, (award_id, _) in held.items()})
-                self._events([(item, held[item.identity_id][1]) for item in self.group
+                self._events([(item, held[item.identity_id][1]) for item in holders
                               if item.identity_id in won])
+            for item in holders:  # counted once committed
+                self._count(item.identity_id, won=item.identity_id in won)
         rest = [item for item in self.group if item.identity_id not in held]
         if not rest:
             return set()
@@ -234,6 +237,10 @@ class MilestoneBatch:
             return self._one_by_one(rest)
         finally:
             db.session.info.pop(AWARDING, None)
+        for key, outcome in outcomes.items():  # counted once committed
+            who = self.by_key[key].identity_id
+            if who in self.new_badges or outcome == CLAIMED:
+                self._count(who, won=who in self.new_badges)
         # The batch stored neither an award nor a milestone row for these (a holder that
         # appeared since `_held`, or an earlier run's key): the single path settles them.
         unsettled = [self.by_key[key] for key, outcome in outcomes.items()
@@ -292,13 +299,15 @@ class MilestoneBatch:
                                      .on_conflict_do_nothing(
                                          index_elements=["milestone_id", "identity_id"])
                                      .returning(MilestoneAward.identity_id)))
-        for row in rows:
-            result = self.results[row["identity_id"]]
-            if row["identity_id"] in won:
-                result.awarded += 1
-            else:
-                result.already += 1
         return won
+
+    def _count(self, identity_id: int, *, won: bool) -> None:
+        """A milestone award made, or lost to a concurrent run."""
+        result = self.results[identity_id]
+        if won:
+            result.awarded += 1
+        else:
+            result.already += 1
 
     def _events(self, made: Sequence[tuple[Reached, str]]) -> None:
         """`milestone.reached` for each (person, award public id)."""
