@@ -22,6 +22,9 @@ def people_csv() -> bytes:
 
 
 def no_horizontal_scroll(page) -> bool:
+    """Measured once the page (its stylesheet included) has loaded: right after a click,
+    an unstyled table can be wider than the phone for a moment."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
