@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from badges.credentials import issue_credential
-from badges.documents import signed_assertion_ob2
 from badges.errors import (
     AlreadyRevoked,
     AlreadySuspended,
@@ -34,10 +33,9 @@ from badges.status import allocate_status, set_status
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, new_public_id, transaction, utcnow
 from cairn.errors import NotFound
-from credentials.jws import sign_jws
-from issuers.models import Issuer, KeyType, SigningKey
+from issuers.models import Issuer, KeyType
 from issuers.permissions import authorize, visible_issuers_clause
-from issuers.services import private_key, signing_keys
+from issuers.services import signing_keys
 from recipients.hashing import hash_identity, new_salt
 from recipients.models import IdentityType, RecipientIdentity
 from recipients.services import find_identity, resolve_identity
@@ -80,7 +78,8 @@ def _replay(actor: Actor, key: str, request_hash: str) -> Assertion | None:
 def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 details: AwardDetails = AwardDetails(), *,
                 idempotency_key: str | None = None) -> Assertion:
-    """Award one badge: store the assertion and its OB 2.0 signed form in one transaction.
+    """Award one badge: store the assertion and its signed OB 3.0 credential in one
+    transaction (the JWS-encoded forms follow on first request: badges/signed_forms.py).
 
     With an Idempotency-Key a retry returns the first award; two racing requests with
     the same key meet the unique constraint, and the loser returns the winner's award.
@@ -95,9 +94,7 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 assertion = _new_assertion(actor, badge_class, recipient, details)
                 assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
                 allocate_status(assertion)
-                keys = signing_keys(assertion.issuer)
-                sign_ob2(assertion, keys[KeyType.rsa])
-                issue_credential(assertion, keys)
+                issue_credential(assertion, signing_keys(assertion.issuer)[KeyType.ed25519])
             if details.notify:
                 queue_award_notification(assertion)
             queue_awarded([assertion])
@@ -139,13 +136,6 @@ def build_assertion(actor: Actor, badge_class: BadgeClass, identity: RecipientId
         narrative=details.narrative, awarded_by_id=actor.user_id, public_id=new_public_id(),
         signed_id=f"urn:uuid:{uuid.uuid4()}")
     return assertion
-
-
-def sign_ob2(assertion: Assertion, key: SigningKey) -> None:
-    payload = signed_assertion_ob2(assertion, key_public_id=key.public_id,
-                                   uuid_urn=assertion.signed_id)
-    assertion.signed_jws = sign_jws(payload, private_key(key))
-    assertion.signing_key = key
 
 
 def find_assertion(public_id: str) -> Assertion | None:

@@ -10,6 +10,7 @@ import json
 
 from badges.documents import assertion_url, hosted_assertion_ob2
 from badges.models import Assertion, BadgeClass
+from badges.signed_forms import credential_jwt, signed_jws
 from cairn.errors import NotFound
 from credentials.baking import bake_png, bake_svg_ob2, bake_svg_ob3, png_in_svg
 
@@ -42,8 +43,8 @@ def baked_image(assertion: Assertion, suffix: str, *, signed: bool) -> tuple[byt
     image = _plain_image(assertion.badge_class, suffix)
     if signed:
         if suffix == "png":
-            return bake_png(image, "openbadges", assertion.signed_jws), mimetype
-        return bake_svg_ob2(image, verify=assertion.signed_jws), mimetype
+            return bake_png(image, "openbadges", signed_jws(assertion)), mimetype
+        return bake_svg_ob2(image, verify=signed_jws(assertion)), mimetype
     hosted = json.dumps(hosted_assertion_ob2(assertion), separators=(",", ":"))
     if suffix == "png":
         return bake_png(image, "openbadges", hosted), mimetype
@@ -56,7 +57,7 @@ def baked_credential_image(assertion: Assertion, suffix: str, *, jwt: bool) -> t
     with `jwt` the RS256 VC-JWT."""
     mimetype = _check_suffix(suffix)
     image = _plain_image(assertion.badge_class, suffix)
-    carried = assertion.credential_jwt if jwt else assertion.credential
+    carried = credential_jwt(assertion) if jwt else assertion.credential
     if suffix == "png":
         return bake_png(image, "openbadgecredential", carried), mimetype
     if jwt:

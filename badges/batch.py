@@ -25,7 +25,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from badges.awards import AwardDetails, Recipient, award_request_hash, build_assertion, sign_ob2
+from badges.awards import AwardDetails, Recipient, award_request_hash, build_assertion
 from badges.credentials import issue_credential
 from badges.events import queue_awarded
 from badges.models import Assertion, BadgeClass
@@ -118,10 +118,9 @@ def _identity(recipient: Recipient) -> RecipientIdentity:
 
 
 def _sign(assertions: list[Assertion]) -> None:
-    keys = signing_keys(assertions[0].issuer)
+    key = signing_keys(assertions[0].issuer)[KeyType.ed25519]
     for assertion in assertions:
-        sign_ob2(assertion, keys[KeyType.rsa])
-        issue_credential(assertion, keys)
+        issue_credential(assertion, key)
 
 
 def _store(new: list[tuple[Assertion, BatchItem]]) -> None:

@@ -1,7 +1,6 @@
-"""The OB 3.0 credential of an award: built from the models, signed once at award time.
-
-Data Integrity (eddsa-rdfc-2022) with the issuer's Ed25519 key, and the same
-credential as VC-JWT with RS256 (the interoperable minimum) and EdDSA.
+"""The OB 3.0 credential of an award: built from the models, signed once at award time
+with Data Integrity (eddsa-rdfc-2022) and the issuer's Ed25519 key. The same credential as
+VC-JWT (RS256, EdDSA) is made from the stored one on first request (badges/signed_forms.py).
 
 Credentials of one badge class differ only in a few strings (id, dates, recipient,
 evidence, status entry), so the document is built once per shape with placeholders and
@@ -20,11 +19,11 @@ from badges.documents import badge_class_image_url, badge_class_ob3_url, credent
 from badges.models import Assertion, BadgeClass
 from badges.status import status_entry
 from cairn.db import utcnow
-from credentials import dataintegrity, ob3, vcjwt
+from credentials import dataintegrity, ob3
 from credentials.ob3 import iso
 from credentials.templates import CanonicalTemplate
 from issuers.documents import profile_ob3, verification_method_id
-from issuers.models import KeyType, SigningKey
+from issuers.models import SigningKey
 from issuers.services import private_key
 from recipients.models import IdentityType
 
@@ -112,19 +111,12 @@ def _template(assertion: Assertion, names: list[str]) -> CanonicalTemplate:
     return template
 
 
-def issue_credential(assertion: Assertion, keys: dict[KeyType, SigningKey]) -> None:
-    """Sign the award's OB 3.0 forms and store them; they never change afterwards."""
+def issue_credential(assertion: Assertion, ed_key: SigningKey) -> None:
+    """Sign the award's OB 3.0 credential and store it; it never changes afterwards."""
     values = _values(assertion)
     template = _template(assertion, sorted(values))
     by_placeholder = {_placeholder(name): value for name, value in values.items()}
-    ed_key, rsa_key = keys[KeyType.ed25519], keys[KeyType.rsa]
     ed_method = verification_method_id(assertion.issuer, ed_key)
     signed = dataintegrity.sign_with_template(template, by_placeholder, private_key(ed_key),
                                               verification_method=ed_method, created=utcnow())
-    document = {name: value for name, value in signed.items() if name != "proof"}
     assertion.credential = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
-    assertion.credential_jwt = vcjwt.encode(
-        document, private_key(rsa_key), algorithm="RS256",
-        kid=verification_method_id(assertion.issuer, rsa_key))
-    assertion.credential_jwt_eddsa = vcjwt.encode(
-        document, private_key(ed_key), algorithm="EdDSA", kid=ed_method)

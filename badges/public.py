@@ -8,7 +8,7 @@ import json
 from blinker import ANY
 from flask import Blueprint, Response, current_app, render_template, request
 
-from badges import awards, services, sharing
+from badges import awards, services, sharing, signed_forms
 from badges.baked import badge_class_image, baked_credential_image, baked_image
 from badges.credentials import achievement_ob3
 from badges.documents import (
@@ -105,8 +105,8 @@ def credential_document(assertion_id: str):
 def credential_jwt(assertion_id: str):
     """The credential as a VC-JWT: RS256 by default, `?alg=EdDSA` for Ed25519."""
     assertion = awards.get_public_assertion(assertion_id)
-    token = (assertion.credential_jwt_eddsa if request.args.get("alg") == "EdDSA"
-             else assertion.credential_jwt)
+    token = signed_forms.credential_jwt(
+        assertion, algorithm="EdDSA" if request.args.get("alg") == "EdDSA" else "RS256")
     response = Response(token, mimetype="application/vc+jwt")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -130,7 +130,7 @@ def status_list(issuer_id: str, purpose: str, group: int):
 @bp.route("/assertions/<assertion_id>/signed")
 def signed_assertion(assertion_id: str):
     assertion = awards.get_public_assertion(assertion_id)
-    response = Response(assertion.signed_jws, mimetype="text/plain")
+    response = Response(signed_forms.signed_jws(assertion), mimetype="text/plain")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

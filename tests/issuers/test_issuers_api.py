@@ -52,17 +52,24 @@ def test_first_award_generates_encrypted_rsa_and_ed25519_keys(api, award, issuer
 
 
 def test_retired_key_still_verifies_but_new_awards_use_a_new_key(api, issuer, make_award, client):
+    from credentials.jws import read_jws_unverified
+
+    def creator(award):
+        jws = client.get(award["urls"]["ob2_jws"]).get_data(as_text=True)
+        return read_jws_unverified(jws)[1]["verification"]["creator"]
+
     first = make_award()
+    first_creator = creator(first)  # the signed form is made (and stored) on first request
+    unrequested = make_award(recipient={"identity": "alan@example.org"})
     key = next(k for k in api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
                if k["type"] == "rsa")
     retired = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
     assert retired.json["retired_at"] is not None
     second = make_award(recipient={"identity": "grace@example.org"})
-    from credentials.jws import read_jws_unverified
-    creators = [read_jws_unverified(client.get(a["urls"]["ob2_jws"]).get_data(as_text=True))[1]
-                ["verification"]["creator"] for a in (first, second)]
-    assert creators[0] != creators[1]
+    creators = [creator(award) for award in (first, second, unrequested)]
+    assert creators[0] == first_creator != creators[1]
+    assert creators[2] == creators[1]  # a retired key never signs, even a form made late
     profile = client.get(issuer["public_url"]).get_json()
-    assert sorted(profile["publicKey"]) == sorted(creators)
+    assert sorted(profile["publicKey"]) == sorted(set(creators))
     again = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
     assert again.status_code == 409
