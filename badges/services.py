@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from badges.errors import BadgeClassNotFound
 from badges.images import BadgeImage, load_image
@@ -65,7 +66,9 @@ def update_badge_class(actor: Actor, public_id: str, changes: dict[str, Any],
 
 
 def find_badge_class(public_id: str) -> BadgeClass | None:
-    return db.session.scalar(sa.select(BadgeClass).where(BadgeClass.public_id == public_id))
+    """The badge class with its issuer (which every caller reads), in one query."""
+    return db.session.scalar(sa.select(BadgeClass).where(BadgeClass.public_id == public_id)
+                             .options(joinedload(BadgeClass.issuer)))
 
 
 def get_badge_class(actor: Actor, public_id: str, action: str = "read") -> BadgeClass:
