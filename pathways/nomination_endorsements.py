@@ -104,9 +104,7 @@ def _check_stance(stance: Stance) -> None:
 
 def _record(person: Person, nomination: Nomination, stance: Stance,
             user_id: int | None) -> NominationEndorsement:
-    if nomination.status != "open":
-        raise NominationClosed(f"This nomination is {nomination.status}: it takes no more "
-                               "endorsements or objections.")
+    _hold_open(nomination)
     policy = find_policy(nomination.badge_class_id)
     if policy is None:
         raise NotAValidator("This badge class has no validators.")
@@ -124,6 +122,20 @@ def _record(person: Person, nomination: Nomination, stance: Stance,
     if endorsement.kind == "endorse":
         sign_endorsement(endorsement, policy.validator_badge_class.name)
     return endorsement
+
+
+def _hold_open(nomination: Nomination) -> None:
+    """Keep the nomination open until this stance commits: a conditional UPDATE takes its
+    row (the write lock, on SQLite) first, so a decision under way is waited for and then
+    seen, and a decision that comes later waits for the stance. Checking the status read
+    earlier would let a stance land on a nomination closed in between."""
+    held = db.session.execute(
+        sa.update(Nomination).where(Nomination.id == nomination.id, Nomination.status == "open")
+        .values(status=Nomination.status).execution_options(synchronize_session=False)).rowcount
+    if not held:
+        db.session.refresh(nomination, ["status"])
+        raise NominationClosed(f"This nomination is {nomination.status}: it takes no more "
+                               "endorsements or objections.")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from tests.cairn.test_webhooks import (
 )
 from tests.pathways.test_nominations_helpers import (
     STATEMENT,
+    counts,
     give_stance,
     make_program,
     make_validator,
@@ -197,3 +198,24 @@ def test_each_decision_is_posted_signed_to_the_webhooks(api, client, issuer, pro
     assert (second.json["data"]["status"], second.json["data"]["assertion"]) == (
         "rejected", None)
     assert second.json["issuer"] == issuer["id"]
+
+
+def test_a_stance_never_lands_on_a_nomination_closed_meanwhile(api, client, program,
+                                                               make_award, make_user, base_url):
+    """A decision holds the nomination's row when a validator's endorsement arrives: the
+    endorsement waits, then finds the nomination closed and stores nothing."""
+    nomination = nominated(outsider(api, make_user)[0], program.badge["id"])
+    make_validator(client, make_award, program, "val@example.org", base_url)
+    outcome: list[int] = []
+    with db.engine.connect() as deciding:
+        with deciding.begin():
+            deciding.execute(sa.text("UPDATE nominations SET status = 'rejected' "
+                                     "WHERE public_id = :id"), {"id": nomination["id"]})
+            stance = threading.Thread(target=lambda: outcome.append(
+                give_stance(client, nomination["id"], stance="endorse").status_code))
+            stance.start()
+            stance.join(timeout=1)
+            assert stance.is_alive()  # waiting for the decision
+        stance.join(timeout=30)
+    assert outcome and outcome[0] >= 400
+    assert counts()[1] == 0
