@@ -16,7 +16,7 @@ from cairn.http import decode_cursor, page
 from cairn.pages import field_errors, load_form, staff_blueprint
 from issuers import services
 from issuers.models import Issuer, Role
-from issuers.permissions import PERMISSIONS, role_of
+from issuers.permissions import PERMISSIONS, may_access
 from issuers.schemas import IssuerIn, MemberIn
 
 bp = staff_blueprint("issuer_pages", __name__)
@@ -117,6 +117,4 @@ def members(issuer_id: str):
 
 def _may_manage_members(actor: Actor, issuer: Issuer) -> bool:
     """Whether to offer the form; set_member checks the same rule when it is sent."""
-    scope, weakest = PERMISSIONS["manage_members"]
-    role = role_of(actor, issuer)
-    return actor.has_scope(scope) and role is not None and role.rank >= weakest.rank
+    return may_access(actor, issuer, *PERMISSIONS["manage_members"])

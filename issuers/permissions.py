@@ -54,6 +54,15 @@ def authorize_access(actor: Actor, issuer: Issuer | None, scope: str, weakest: R
     return issuer
 
 
+def may_access(actor: Actor, issuer: Issuer, scope: str, weakest: Role) -> bool:
+    """Whether `authorize_access` would allow it, as a yes or no: pages offer only the
+    buttons and forms that will work (the services check again when they are used)."""
+    if not actor.has_scope(scope):
+        return False
+    role = role_of(actor, issuer)
+    return role is not None and role.rank >= weakest.rank
+
+
 def visible_issuers_clause(actor: Actor):
     """A WHERE clause selecting the issuers `actor` may read."""
     clause = sa.true() if actor.is_admin else Issuer.id.in_(

@@ -20,12 +20,12 @@ from badges.services import get_badge_class, list_badge_classes
 from cairn.auth import Actor
 from cairn.db import db
 from issuers.errors import RoleTooLow
-from issuers.models import Issuer, Role
-from issuers.permissions import role_of, visible_issuers_clause
+from issuers.models import Issuer
+from issuers.permissions import may_access, role_of, visible_issuers_clause
 from issuers.services import get_issuer
 from pathways.nomination_errors import NominationNotFound
 from pathways.nomination_models import STATUSES, Nomination, NominationPolicy
-from pathways.nomination_policies import WRITE_SCOPE, find_policy
+from pathways.nomination_policies import EDIT, find_policy
 from pathways.nominations import NominationFilter, get_nomination, list_nominations
 
 #: Badge classes offered in the queue's filter and as validators (the page says so).
@@ -36,8 +36,7 @@ MAX_VALIDATOR_CHOICES = 500
 def may_decide(actor: Actor, issuer: Issuer) -> bool:
     """Whether to offer the decision and policy forms: the rule of nomination_policies.EDIT
     (the services check it again when a form is sent)."""
-    role = role_of(actor, issuer)
-    return actor.has_scope(WRITE_SCOPE) and role is not None and role.rank >= Role.editor.rank
+    return may_access(actor, issuer, *EDIT)
 
 
 def require_editor(actor: Actor, issuer: Issuer) -> None:

@@ -28,7 +28,7 @@ from badges.services import list_badge_classes
 from cairn.auth import Actor
 from cairn.db import db, utcnow
 from issuers.models import Issuer, Role
-from issuers.permissions import issuers_with_role_clause, role_of
+from issuers.permissions import issuers_with_role_clause, may_access
 from pathways.action_models import Action, ActionType
 from pathways.action_types import list_action_types
 from pathways.models import MilestoneAward, Pathway
@@ -131,12 +131,7 @@ def writable_issuers(actor: Actor) -> list[Issuer]:
 
 def may_write(actor: Actor, issuer: Issuer) -> bool:
     """Whether to offer the buttons that change pathways; the services check again."""
-    return actor.has_scope(WRITE[0]) and _may_write(actor, issuer)
-
-
-def _may_write(actor: Actor, issuer: Issuer) -> bool:
-    role = role_of(actor, issuer)
-    return role is not None and role.rank >= Role.editor.rank
+    return may_access(actor, issuer, *WRITE)
 
 
 def badge_class_choices(actor: Actor, issuer_public_id: str) -> list[BadgeClass]:
