@@ -44,6 +44,7 @@ from pathways.nomination_errors import (
     NotEnoughEndorsements,
     NotNominator,
 )
+from pathways.nomination_mail import queue_validator_mail
 from pathways.nomination_models import Nomination
 from pathways.nomination_policies import (
     EDIT,
@@ -87,6 +88,7 @@ def nominate(actor: Actor, badge_class_public_id: str, nominee: Recipient,
                 created_at=utcnow())
             with db.session.begin_nested():
                 db.session.add(nomination)
+            queue_validator_mail(nomination, policy)
     except IntegrityError as error:
         raise AlreadyNominated("This person's nomination for this badge class is open "
                                "already.") from error
