@@ -32,6 +32,7 @@ from badges.signals import assertion_revoked, badge_awarded
 from badges.status import allocate_status, set_status
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, new_public_id, transaction, utcnow
+from cairn.epochs import bump_corrections
 from cairn.errors import NotFound
 from issuers.models import Issuer, KeyType
 from issuers.permissions import authorize, visible_issuers_clause
@@ -175,6 +176,7 @@ def revoke_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion:
         if assertion.credential_status == "suspension":  # the only list its credential shows
             set_status(assertion, "suspension", True)
         queue_revoked(assertion)
+        bump_corrections()
     assertion_revoked.send(assertion)
     return assertion
 
@@ -188,6 +190,7 @@ def suspend_assertion(actor: Actor, public_id: str, *, reason: str) -> Assertion
             raise AlreadySuspended("This assertion is already suspended.")
         assertion.suspended_at, assertion.suspension_reason = utcnow(), reason
         set_status(assertion, "suspension", True)
+        bump_corrections()
     return assertion
 
 
@@ -198,6 +201,7 @@ def unsuspend_assertion(actor: Actor, public_id: str) -> Assertion:
             raise NotSuspended("This assertion is not suspended.")
         assertion.suspended_at, assertion.suspension_reason = None, None
         set_status(assertion, "suspension", False)
+        bump_corrections()
     return assertion
 
 

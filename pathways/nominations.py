@@ -27,6 +27,7 @@ from badges.awards import AwardDetails, Recipient, award_badge
 from badges.models import Assertion, BadgeClass
 from cairn.auth import Actor, require_scope
 from cairn.db import db, transaction, utcnow
+from cairn.epochs import bump_corrections
 from cairn.errors import ValidationFailed
 from cairn.webhooks import queue_event, rfc3339
 from issuers.errors import IssuerNotFound, RoleTooLow
@@ -184,6 +185,7 @@ def withdraw(actor: Actor, public_id: str) -> Nomination:
             raise NotNominator("Only the nominator can withdraw a nomination; the issuer's "
                                "editors reject one.")
         _close(nomination, status="withdrawn", error=NominationClosed, withdrawn_at=utcnow())
+        bump_corrections()
     return nomination
 
 
@@ -229,6 +231,7 @@ def decide(actor: Actor, public_id: str, *, approve: bool, note: str | None,
             nomination.assertion = _award(actor, nomination, notify=notify)
         queue_event(nomination.badge_class.issuer.public_id, "nomination.decided",
                     decided_event(nomination))
+        bump_corrections()
     return nomination
 
 

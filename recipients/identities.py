@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from cairn.db import db, transaction, utcnow
+from cairn.epochs import bump_corrections
 from credentials.fetch import FetchPolicy
 from recipients import proofs
 from recipients.errors import (
@@ -127,3 +128,4 @@ def remove_pending(person_id: int, identity_type: str, value: str) -> None:
         db.session.execute(sa.delete(PersonIdentity).where(
             PersonIdentity.identity_id == identity.id, PersonIdentity.person_id == person_id,
             PersonIdentity.verified_at.is_(None)))
+        bump_corrections()

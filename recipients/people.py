@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from cairn.db import db, new_public_id, transaction, utcnow
+from cairn.epochs import bump_corrections
 from cairn.mail import queue_mail
 from cairn.ratelimit import TokenBuckets
 from cairn.urls import public_url
@@ -121,6 +122,7 @@ def _holder(identity: RecipientIdentity, signed_in_person_id: int | None
         db.session.add(link)
     link.person, link.verified_at = person, utcnow()
     db.session.flush()
+    bump_corrections()
     return person, True
 
 
@@ -141,6 +143,7 @@ def attach_verified(person_id: int, identity: RecipientIdentity) -> PersonIdenti
     link.person_id = person_id
     link.verified_at = link.verified_at or utcnow()
     db.session.flush()
+    bump_corrections()
     return link
 
 

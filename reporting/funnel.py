@@ -5,7 +5,8 @@ A person reached a milestone when the milestone's award row exists (pathways.mod
 MilestoneAward), at the time it was written; a person reaching it through two identities
 counts once, at the earlier. Milestones reached through an award revoked or suspended now
 are left out unless `include_revoked`. `start` (optional) and `end` bound when the
-milestone was first reached, in local days of the time zone.
+milestone was first reached, in local days of the time zone. The counts go through a
+memo (reporting/memo.py), like every report's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import sqlalchemy as sa
 from cairn.db import utcnow
 from pathways.models import Pathway
 from reporting.buckets import instant
+from reporting.computations import for_funnel
+from reporting.figures import Figures, figures
+from reporting.memo import exact_figures
 from reporting.periods import local_today, midnight
+from reporting.slices import Slice
 from reporting.sources import milestone_rows
 from reporting.tuning import run_report
 
@@ -28,7 +33,18 @@ DIGITS = 4
 def reached_counts(pathway: Pathway, *, lo: datetime | None, hi: datetime,
                    include_revoked: bool) -> dict[int, int]:
     """{milestone id: people who first reached it in [lo, hi)}."""
-    rows = milestone_rows(pathway.id, None, include_revoked=include_revoked).subquery()
+    def count(part: Slice) -> tuple[Figures, None]:
+        return figures(reached=_reached(pathway.id, lo, hi, include_revoked, part)), None
+
+    computation = for_funnel(pathway.id, lo=lo, hi=hi, include_revoked=include_revoked,
+                             count=count, now=utcnow())
+    return {int(key): value for key, value in exact_figures(computation).get("reached", {}).items()}
+
+
+def _reached(pathway_id: int, lo: datetime | None, hi: datetime, include_revoked: bool,
+             part: Slice) -> dict[int, int]:
+    rows = milestone_rows(pathway_id, None, include_revoked=include_revoked,
+                          part=part).subquery()
     first = sa.func.min(rows.c.at)
     condition = first < instant(hi)
     if lo is not None:

@@ -15,29 +15,36 @@ A person's islands never overlap each other or the time after `since`, so at any
 add exactly 1 if they hold and 0 otherwise: holders at E = the sum of the events before
 E (an end at E itself is still holding). Events before the window make the baseline
 (holders when it starts); each bucket's sum is the net change over that bucket.
+
+The figures change with time alone when an island's end still to come is reached: the
+earliest such end (and the earliest award dated after now) is the horizon of the figures.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from badges.models import Assertion
+from cairn.db import UTCDateTime
 from reporting.buckets import bucket_key, instant, position
-from reporting.counts import Number
+from reporting.counts import Exact, horizon, later_of
 from reporting.periods import Window
+from reporting.slices import EVERY, Slice
 from reporting.sources import AwardScope, award_rows
 from reporting.tuning import run_report
 
 
-def _lasting(scope: AwardScope, window: Window) -> sa.CTE:
-    rows = award_rows(scope).where(Assertion.issued_on < instant(window.cap),
+def _lasting(scope: AwardScope, window: Window, part: Slice) -> sa.CTE:
+    rows = award_rows(scope, part).where(Assertion.issued_on < instant(window.cap),
                                    Assertion.expires_at.is_(None)).subquery()
     return (sa.select(rows.c.person, sa.func.min(rows.c.at).label("since"))
             .group_by(rows.c.person).cte("lasting"))
 
 
-def _islands(scope: AwardScope, window: Window) -> sa.Subquery:
-    rows = award_rows(scope).where(Assertion.issued_on < instant(window.cap),
+def _islands(scope: AwardScope, window: Window, part: Slice) -> sa.Subquery:
+    rows = award_rows(scope, part).where(Assertion.issued_on < instant(window.cap),
                                    Assertion.expires_at.is_not(None)).subquery()
     order = (rows.c.at, rows.c.id)
     reach = sa.func.max(rows.c.expires).over(partition_by=rows.c.person, order_by=order,
@@ -55,10 +62,12 @@ def _islands(scope: AwardScope, window: Window) -> sa.Subquery:
             .group_by(flagged.c.person, flagged.c.island).subquery())
 
 
-def holder_changes(scope: AwardScope, window: Window) -> tuple[Number, dict[int, Number]]:
-    """Holders when the window starts, and the net change in each bucket. The per-person
-    parts are CTEs, which both databases compute once however often they are named."""
-    lasting, islands = _lasting(scope, window), _islands(scope, window)
+def holder_changes(scope: AwardScope, window: Window, part: Slice = EVERY
+                   ) -> tuple[Exact, dict[int, Exact], datetime | None]:
+    """Holders when the window starts, the net change in each bucket, and the horizon.
+    The per-person parts are CTEs, which both databases compute once however often they
+    are named."""
+    lasting, islands = _lasting(scope, window, part), _islands(scope, window, part)
     stop = sa.case((lasting.c.since < islands.c.stop, lasting.c.since),
                    else_=islands.c.stop)
     clipped = (sa.select(islands.c.start, stop.label("stop"))
@@ -72,12 +81,18 @@ def holder_changes(scope: AwardScope, window: Window) -> tuple[Number, dict[int,
             clipped.c.stop < instant(window.cap))).subquery()
     inner = sa.select(bucket_key(changes.c.at, window).label("bucket"),
                       changes.c.change).subquery()
-    query = sa.select(inner.c.bucket, sa.func.sum(inner.c.change)).group_by(inner.c.bucket)
-    baseline, per_bucket = 0, {}
-    for key, change in run_report(query):
-        where = position(key, window)
-        if where is None:
+    ends = sa.select(sa.null(), sa.null(), sa.func.min(clipped.c.stop)).where(
+        clipped.c.stop >= instant(window.cap), clipped.c.stop < instant(window.hi))
+    query = sa.union_all(
+        sa.select(inner.c.bucket, sa.func.sum(inner.c.change),
+                  sa.cast(sa.null(), UTCDateTime)).group_by(inner.c.bucket), ends)
+    baseline, per_bucket, next_end = 0, {}, None
+    for key, change, end in run_report(query):
+        if change is None:  # the row of `ends`
+            next_end = later_of(end)
+        elif (where := position(key, window)) is None:
             baseline += int(change)
         else:
             per_bucket[where] = int(change)
-    return baseline, per_bucket
+    issued = horizon(award_rows(scope, part), window)
+    return baseline, per_bucket, min(filter(None, (next_end, issued)), default=None)

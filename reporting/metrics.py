@@ -1,5 +1,6 @@
 """Metrics over time: a checked metric resolved to ids (within a program), and its series
-over a window, every figure an SQL aggregate (reporting/counts.py, reporting/holders.py).
+over a window, every figure an SQL aggregate (reporting/counts.py, reporting/holders.py)
+worked out through a memo (reporting/memo.py), which counts again only what changed.
 
 Manual values are the exception: a key result has a handful of readings typed in by
 hand, read as they are (they are not rows to count).
@@ -17,20 +18,13 @@ from cairn.db import db
 from pathways.action_models import ActionType
 from pathways.models import Milestone
 from reporting import counts
-from reporting.holders import holder_changes
+from reporting.computations import for_metric, series_of
+from reporting.memo import exact_figures
 from reporting.metric_specs import Resolved, find_program_pathway
 from reporting.models import ManualValue, Program
 from reporting.periods import Window, bucket_start, local_today
 from reporting.series import Series, build, latest
-from reporting.sources import (
-    ActionScope,
-    AwardScope,
-    action_rows,
-    award_rows,
-    contribution_rows,
-    milestone_rows,
-    nomination_rows,
-)
+from reporting.sources import ActionScope, AwardScope
 
 
 def badge_class_ids(public_ids: Iterable[str], issuer_ids: Iterable[int]) -> tuple[int, ...]:
@@ -90,33 +84,11 @@ def _milestone_ids(pathway_id: int | None, key: str | None) -> tuple[int, ...]:
 
 
 def metric_series(metric: Resolved, window: Window) -> Series:
-    kind = metric.kind
-    if kind == "holders":
-        baseline, changes = holder_changes(metric.awards, window)
-        return build(window, changes, baseline=baseline)
-    if kind == "new_holders":
-        return build(window, counts.firsts(award_rows(metric.awards), window))
-    if kind in ("contributors", "new_contributors"):
-        rows = contribution_rows(metric.awards, metric.actions)
-        if kind == "new_contributors":
-            return build(window, counts.firsts(rows, window))
-        values, increments = counts.distinct(rows, window)
-        return build(window, values, increments=increments)
-    if kind == "actions":
-        return build(window, counts.events(action_rows(metric.actions, person=False), window))
-    if kind == "action_sum":
-        rows = action_rows(metric.actions, amount=metric.amount, person=False)
-        return build(window, counts.events(rows, window, amount=True))
-    if kind == "nominations":
-        return build(window, counts.events(nomination_rows(metric.awards, metric.status),
-                                           window))
-    if kind == "milestones":
-        if metric.pathway_id is None:
-            return build(window, {})
-        rows = milestone_rows(metric.pathway_id, metric.milestone_ids,
-                              include_revoked=metric.include_revoked)
-        return build(window, counts.firsts(rows, window, by=("person", "milestone")))
-    return manual_series(metric, window)
+    if metric.kind == "manual":
+        return manual_series(metric, window)
+    if metric.kind == "milestones" and metric.pathway_id is None:
+        return build(window, {})
+    return series_of(metric.kind, window, exact_figures(for_metric(metric, window)))
 
 
 def manual_series(metric: Resolved, window: Window) -> Series:

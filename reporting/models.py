@@ -141,3 +141,26 @@ class ManualValue(db.Model):
 
     def __repr__(self) -> str:
         return f"<ManualValue {self.public_id}>"
+
+
+class ReportMemo(db.Model):
+    """The exact figures of one report computation, kept so that the next request counts
+    only what changed since (reporting/memo.py). `key` hashes the computation's
+    signature (kept beside it for reading); `figures` are per-bucket numbers (whole
+    numbers, or decimals as text); `marks` are, per table, the highest row id counted, and
+    every lower id is settled (reporting/watermarks.py); `corrections` is the corrections
+    epoch (cairn/epochs.py) the figures were counted under; before `horizon` no counted
+    row's time reaches the window's end (None: never)."""
+
+    __tablename__ = "report_memos"
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    signature: Mapped[str] = mapped_column(sa.Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    marks: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    corrections: Mapped[int] = mapped_column(sa.BigInteger)
+    horizon: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ReportMemo {self.key[:12]}>"

@@ -24,11 +24,10 @@ from cairn.urls import public_url
 from recipients.models import Person, PersonIdentity
 from reporting import counts
 from reporting.funnel import funnel_report
-from reporting.metrics import metric_series, program_action_types, resolve
+from reporting.metrics import metric_series, resolve
 from reporting.models import KeyResult, Program
 from reporting.periods import Window, default_group_by
 from reporting.series import Series
-from reporting.sources import ActionScope, AwardScope, contribution_rows
 from reporting.trend import trend
 
 __all__ = ["contributors_report", "funnel_report", "key_result_report", "metric_report",
@@ -93,9 +92,8 @@ def contributors_report(program: Program, *, group_by: str | None, start: date, 
     window = Window(program.time_zone, start, end, group_by or default_group_by(start, end),
                     now or utcnow())
     report = metric_report({"kind": "contributors"}, program, window)
-    rows = contribution_rows(AwardScope(None, tuple(issuer.id for issuer in program.issuers)),
-                             ActionScope(program_action_types(program)))
-    report["new"] = sum(counts.firsts(rows, window).values())
+    report["new"] = metric_series(resolve({"kind": "new_contributors"}, program),
+                                  window).total
     return report
 
 

@@ -9,6 +9,9 @@ What each leaves out, whatever the report:
   `include_revoked`.
 Expiry is the holders count's business (reporting/holders.py): an award that expired
 later still made its recipient a contributor and a new holder when it was issued.
+
+Each takes a `part` (reporting/slices.py): every row by default, or the rows of some
+identities up to some ids, which is how kept figures are brought up to date.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathways.models import Milestone, MilestoneAward
 from pathways.nomination_models import Nomination
 from reporting.people import with_person
 from reporting.properties import property_number, where_clause
+from reporting.slices import EVERY, Slice
 
 
 @dataclass(frozen=True)
@@ -55,19 +59,21 @@ def _standing(assertion) -> sa.ColumnElement[bool]:
     return sa.and_(assertion.revoked_at.is_(None), assertion.suspended_at.is_(None))
 
 
-def award_rows(scope: AwardScope) -> sa.Select:
+def award_rows(scope: AwardScope, part: Slice = EVERY) -> sa.Select:
     """(person, at = issued_on, expires, id) of every award in scope."""
     query, person = with_person(sa.select().select_from(Assertion),
                                 Assertion.recipient_identity_id)
     query = query.add_columns(person.label("person"), Assertion.issued_on.label("at"),
                               Assertion.expires_at.label("expires"), Assertion.id.label("id"))
     query = query.where(_within(Assertion.badge_class_id, scope.badge_class_ids),
-                        _within(Assertion.issuer_id, scope.issuer_ids))
+                        _within(Assertion.issuer_id, scope.issuer_ids),
+                        part.condition("assertions", Assertion.id,
+                                       Assertion.recipient_identity_id))
     return query if scope.include_revoked else query.where(_standing(Assertion))
 
 
 def action_rows(scope: ActionScope, *, amount: str | None = None,
-                person: bool = True) -> sa.Select:
+                person: bool = True, part: Slice = EVERY) -> sa.Select:
     """(person, at = occurred_at[, amount]) of every counted action in scope; `amount` is
     the numeric property to sum (NULL where the action's is not a number). Counts that
     need no person leave it (and its join) out."""
@@ -81,28 +87,33 @@ def action_rows(scope: ActionScope, *, amount: str | None = None,
     return query.where(
         Action.action_type_id.is_not(None),
         _within(Action.action_type_id, scope.action_type_ids),
-        Action.id.not_in(_retracted()),
-        where_clause(Action.properties, scope.where))
+        Action.id.not_in(_retracted(part)),
+        where_clause(Action.properties, scope.where),
+        part.condition("actions", Action.id, Action.identity_id))
 
 
-def _retracted() -> sa.Select:
+def _retracted(part: Slice) -> sa.Select:
     """The ids of the actions withdrawn. NOT IN over this (never NULL) list, rather than
     NOT EXISTS: PostgreSQL probes a hash of the few retracted ids for each action instead
-    of merging with the whole table, which costs a third of a large count."""
+    of merging with the whole table, which costs a third of a large count. A retraction
+    carries the identity of the action it withdraws, so a part's retractions are those of
+    its identities, up to its ids."""
     retraction = aliased(Action)
-    return sa.select(retraction.retracts_id).where(retraction.retracts_id.is_not(None))
+    return sa.select(retraction.retracts_id).where(
+        retraction.retracts_id.is_not(None),
+        part.condition("actions", retraction.id, retraction.identity_id))
 
 
-def contribution_rows(awards: AwardScope | None, actions: ActionScope | None
-                      ) -> sa.Select | sa.CompoundSelect:
+def contribution_rows(awards: AwardScope | None, actions: ActionScope | None,
+                      part: Slice = EVERY) -> sa.Select | sa.CompoundSelect:
     """(person, at) of every award and action that makes its person a contributor; at
     least one of the two scopes is given."""
     parts = []
     if awards is not None:
-        rows = award_rows(awards).subquery()
+        rows = award_rows(awards, part).subquery()
         parts.append(sa.select(rows.c.person, rows.c.at))
     if actions is not None:
-        rows = action_rows(actions).subquery()
+        rows = action_rows(actions, part=part).subquery()
         parts.append(sa.select(rows.c.person, rows.c.at))
     if not parts:
         raise ValueError("contributions need awards, actions or both")
@@ -110,7 +121,7 @@ def contribution_rows(awards: AwardScope | None, actions: ActionScope | None
 
 
 def milestone_rows(pathway_id: int, milestone_ids: tuple[int, ...] | None, *,
-                   include_revoked: bool = False) -> sa.Select:
+                   include_revoked: bool = False, part: Slice = EVERY) -> sa.Select:
     """(person, at = reached, milestone) of every milestone of the pathway reached."""
     query = (sa.select().select_from(MilestoneAward)
              .join(Milestone, Milestone.id == MilestoneAward.milestone_id)
@@ -119,18 +130,21 @@ def milestone_rows(pathway_id: int, milestone_ids: tuple[int, ...] | None, *,
     query = query.add_columns(person.label("person"), MilestoneAward.created_at.label("at"),
                               MilestoneAward.milestone_id.label("milestone"))
     query = query.where(Milestone.pathway_id == pathway_id,
-                        _within(MilestoneAward.milestone_id, milestone_ids))
+                        _within(MilestoneAward.milestone_id, milestone_ids),
+                        part.condition("milestone_awards", MilestoneAward.id,
+                                       MilestoneAward.identity_id))
     if include_revoked:
         return query
     return query.where(sa.or_(MilestoneAward.assertion_id.is_(None), _standing(Assertion)))
 
 
-def nomination_rows(scope: AwardScope, status: str) -> sa.Select:
+def nomination_rows(scope: AwardScope, status: str, part: Slice = EVERY) -> sa.Select:
     """(at) of each nomination: received (created), or decided (approved or rejected, at
     the decision); withdrawn nominations were received but never decided."""
     at = Nomination.created_at if status == "received" else Nomination.decided_at
     query = sa.select(at.label("at")).select_from(Nomination).where(
-        _within(Nomination.badge_class_id, scope.badge_class_ids))
+        _within(Nomination.badge_class_id, scope.badge_class_ids),
+        part.condition("nominations", Nomination.id, Nomination.identity_id))
     if scope.issuer_ids is not None:
         query = query.join(BadgeClass, BadgeClass.id == Nomination.badge_class_id).where(
             _within(BadgeClass.issuer_id, scope.issuer_ids))
