@@ -1,6 +1,8 @@
-"""Timing for bench/reports.py: each endpoint over HTTP (one warm-up, then the median of
-5), and, with --plans, the EXPLAIN ANALYZE plan of the slowest statement behind the
-slowest endpoint."""
+"""Timing for bench/reports.py: each endpoint over HTTP, three ways: cold (its first
+request), warm (after one request per worker, the median of 5 with nothing changed) and
+after new data (the median of 5, each right after 1,000 new actions and 50 new awards of
+existing people were committed: bench/report_fresh.py); with --plans, the EXPLAIN ANALYZE
+plan of the slowest statement behind the slowest endpoint."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import contextlib
 import io
 import statistics
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import requests
 import sqlalchemy as sa
@@ -32,10 +35,11 @@ class Endpoint:
 @dataclass(frozen=True)
 class Result:
     endpoint: Endpoint
-    runs: list[float]
+    runs: list[float]  # warm: nothing changed since the previous request
     first: float = 0.0  # the first (cold) request
     size: int = 0
     error: str | None = None  # why the endpoint gave no figure (a 500, a timeout)
+    fresh: list[float] = field(default_factory=list)  # each right after new rows
 
     @property
     def name(self) -> str:
@@ -50,44 +54,68 @@ class Result:
         return statistics.median(self.runs) if self.runs else float("inf")
 
     @property
+    def fresh_median(self) -> float:
+        return statistics.median(self.fresh) if self.fresh else float("inf")
+
+    @property
     def met(self) -> bool:
-        return self.error is None and self.median < self.target
+        return (self.error is None and self.median < self.target
+                and self.fresh_median < self.target)
 
     def line(self) -> str:
         target = f"target {self.target * 1000:.0f} ms: {'met' if self.met else 'MISSED'}"
         if self.error is not None:
             return f"  {self.name:<44} failed: {self.error}  {target}"
-        return (f"  {self.name:<40} {self.median * 1000:8.1f} ms  "
-                f"(min {min(self.runs) * 1000:7.1f}, max {max(self.runs) * 1000:7.1f}, "
-                f"first {self.first * 1000:7.1f}; {self.size:>6,} B)  {target}")
+        return (f"  {self.name:<40} cold {self.first * 1000:8.1f}  warm "
+                f"{self.median * 1000:7.1f}  after new data {self.fresh_median * 1000:7.1f} "
+                f"ms ({self.size:>6,} B)  {target}")
 
 
-def time_endpoint(session: requests.Session, base_url: str, endpoint: Endpoint) -> Result:
-    """WARMUPS requests, then RUNS timed ones; a failed request ends the endpoint's
-    timing with its status (a report that fails or times out has missed its target)."""
-    url = base_url + endpoint.path
-    headers = dict(endpoint.headers)
-    times, size = [], 0
-    for _ in range(WARMUPS + RUNS):
-        started = time.perf_counter()
-        try:
-            response = session.get(url, headers=headers, timeout=TIMEOUT)
-        except requests.Timeout:
-            return Result(endpoint, times[WARMUPS:], error=f"no answer within {TIMEOUT} s")
-        times.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            return Result(endpoint, times[WARMUPS:],
-                          error=f"{response.status_code} after {times[-1]:.1f} s")
-        size = len(response.content)
-    return Result(endpoint, times[WARMUPS:], times[0], size)
+class Failed(Exception):
+    pass
 
 
-def time_endpoints(session: requests.Session, base_url: str,
-                   endpoints: list[Endpoint]) -> list[Result]:
+def _get(session: requests.Session, url: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Seconds and size of one request; Failed when it does not answer 200."""
+    started = time.perf_counter()
+    try:
+        response = session.get(url, headers=headers, timeout=TIMEOUT)
+    except requests.Timeout:
+        raise Failed(f"no answer within {TIMEOUT} s") from None
+    seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise Failed(f"{response.status_code} after {seconds:.1f} s")
+    return seconds, len(response.content)
+
+
+def time_endpoint(session: requests.Session, base_url: str, endpoint: Endpoint,
+                  new_rows: Callable[[], None]) -> Result:
+    """WARMUPS requests (the first is the cold time), RUNS warm ones, then RUNS each after
+    `new_rows`; a failed request ends the endpoint's timing with its status (a report
+    that fails or times out has missed its target)."""
+    url, headers = base_url + endpoint.path, dict(endpoint.headers)
+    warm, fresh, first, size = [], [], 0.0, 0
+    try:
+        for run in range(WARMUPS + RUNS):
+            seconds, size = _get(session, url, headers)
+            first = seconds if run == 0 else first
+            if run >= WARMUPS:
+                warm.append(seconds)
+        for _ in range(RUNS):
+            new_rows()
+            seconds, size = _get(session, url, headers)
+            fresh.append(seconds)
+    except Failed as failure:
+        return Result(endpoint, warm, first, size, str(failure), fresh)
+    return Result(endpoint, warm, first, size, fresh=fresh)
+
+
+def time_endpoints(session: requests.Session, base_url: str, endpoints: list[Endpoint],
+                   new_rows: Callable[[], None]) -> list[Result]:
     """Each endpoint in turn, its line printed as soon as it is timed."""
     results = []
     for endpoint in endpoints:
-        results.append(time_endpoint(session, base_url, endpoint))
+        results.append(time_endpoint(session, base_url, endpoint, new_rows))
         print(results[-1].line(), flush=True)
     return results
 
