@@ -39,7 +39,7 @@ from issuers.permissions import authorize, visible_issuers_clause
 from issuers.services import signing_keys
 from recipients.hashing import hash_identity, new_salt
 from recipients.models import IdentityType, RecipientIdentity
-from recipients.services import find_identity, resolve_identity
+from recipients.services import find_identity, normalise_identity, resolve_identity
 
 
 @dataclass(frozen=True)
@@ -79,23 +79,34 @@ def _replay(actor: Actor, key: str, request_hash: str) -> Assertion | None:
 def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                 details: AwardDetails = AwardDetails(), *,
                 idempotency_key: str | None = None) -> Assertion:
-    """Award one badge: store the assertion and its signed OB 3.0 credential in one
-    transaction (the JWS-encoded forms follow on first request: badges/signed_forms.py).
+    """Award one badge: the assertion and its signed OB 3.0 credential (the JWS-encoded
+    forms follow on first request: badges/signed_forms.py).
+
+    Three steps, so that no lock is held while signing: a short transaction reads and
+    reserves the status position (the issuer's counter: a row lock on PostgreSQL, the
+    write lock on SQLite), the credential is signed outside any transaction, and one more
+    transaction stores the award with its identity and notification. A failure after the
+    first leaves an unused status position, which nothing reads.
 
     With an Idempotency-Key a retry returns the first award; two racing requests with
     the same key meet the unique constraint, and the loser returns the winner's award.
     """
     request_hash = award_request_hash(badge_class_public_id, recipient, details)
+    with transaction(), db.session.no_autoflush:
+        badge_class = get_badge_class(actor, badge_class_public_id, "award")
+        if idempotency_key and (earlier := _replay(actor, idempotency_key, request_hash)):
+            return earlier
+        identity = RecipientIdentity(type=recipient.type,
+                                     value=normalise_identity(recipient.type, recipient.identity))
+        assertion = build_assertion(actor, badge_class, identity, recipient.name, details)
+        assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
+        key = signing_keys(badge_class.issuer)[KeyType.ed25519]
+        allocate_status(assertion)
+    issue_credential(assertion, key)
     try:
-        with transaction():
-            badge_class = get_badge_class(actor, badge_class_public_id, "award")
-            if idempotency_key and (earlier := _replay(actor, idempotency_key, request_hash)):
-                return earlier
-            with db.session.no_autoflush:  # one INSERT, with every signed form in it
-                assertion = _new_assertion(actor, badge_class, recipient, details)
-                assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
-                allocate_status(assertion)
-                issue_credential(assertion, signing_keys(assertion.issuer)[KeyType.ed25519])
+        with transaction(), db.session.no_autoflush:  # one INSERT, the credential in it
+            assertion.recipient = resolve_identity(identity.type, identity.value)
+            db.session.add(assertion)
             if details.notify:
                 queue_award_notification(assertion)
             queue_awarded([assertion])
@@ -107,14 +118,6 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
             raise
         return earlier
     badge_awarded.send(assertion)
-    return assertion
-
-
-def _new_assertion(actor: Actor, badge_class: BadgeClass, recipient: Recipient,
-                   details: AwardDetails) -> Assertion:
-    identity = resolve_identity(recipient.type, recipient.identity)
-    assertion = build_assertion(actor, badge_class, identity, recipient.name, details)
-    db.session.add(assertion)
     return assertion
 
 
