@@ -36,7 +36,7 @@ from cairn.epochs import bump_corrections
 from cairn.errors import NotFound
 from issuers.models import Issuer, KeyType
 from issuers.permissions import authorize, visible_issuers_clause
-from issuers.services import signing_keys
+from issuers.signers import current_signers
 from recipients.hashing import hash_identity, new_salt
 from recipients.models import IdentityType, RecipientIdentity
 from recipients.services import find_identity, normalise_identity, resolve_identity
@@ -100,7 +100,7 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
                                      value=normalise_identity(recipient.type, recipient.identity))
         assertion = build_assertion(actor, badge_class, identity, recipient.name, details)
         assertion.idempotency_key, assertion.request_hash = idempotency_key, request_hash
-        key = signing_keys(badge_class.issuer)[KeyType.ed25519]
+        key = current_signers(badge_class.issuer)[KeyType.ed25519]
         allocate_status(assertion)
     issue_credential(assertion, key)
     try:

@@ -25,6 +25,7 @@ from credentials.templates import CanonicalTemplate
 from issuers.documents import profile_ob3, verification_method_id
 from issuers.models import SigningKey
 from issuers.services import private_key
+from issuers.signers import Signer
 from recipients.models import IdentityType
 
 _TEMPLATES: OrderedDict[tuple, CanonicalTemplate] = OrderedDict()
@@ -111,7 +112,7 @@ def _template(assertion: Assertion, names: list[str]) -> CanonicalTemplate:
     return template
 
 
-def issue_credential(assertion: Assertion, ed_key: SigningKey) -> None:
+def issue_credential(assertion: Assertion, ed_key: SigningKey | Signer) -> None:
     """Sign the award's OB 3.0 credential and store it; it never changes afterwards."""
     values = _values(assertion)
     template = _template(assertion, sorted(values))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +18,9 @@ from credentials.keys import generate_key_pair, load_private_key
 from issuers.errors import IssuerNotFound, KeyNotFound, LastOwner
 from issuers.models import Issuer, KeyType, Membership, Role, SigningKey
 from issuers.permissions import authorize, visible_issuers_clause
+
+if TYPE_CHECKING:
+    from issuers.signers import Signer
 
 PROFILE_FIELDS = ("name", "url", "email", "description", "status_method", "did_web")
 
@@ -127,7 +130,7 @@ def retire_key(actor: Actor, public_id: str, key_public_id: str) -> SigningKey:
         key = _issuer_key(issuer, key_public_id)
         if key.retired_at is not None:
             raise Conflict("This key is already retired.")
-        key.retired_at = utcnow()
+        key.retired_at = issuer.updated_at = utcnow()  # the issuer's keys changed
     return key
 
 
@@ -146,6 +149,7 @@ def get_public_key(issuer_public_id: str, key_public_id: str) -> SigningKey:
 def _new_key(issuer: Issuer, key_type: KeyType) -> SigningKey:
     der, pem = generate_key_pair(key_type.value)
     key = SigningKey(issuer=issuer, type=key_type, public_pem=pem, private_encrypted="")
+    issuer.updated_at = utcnow()  # the issuer's keys changed (issuers/signers.py)
     db.session.add(key)
     db.session.flush()
     key.private_encrypted = encrypt_secret(der, context=f"signing-key:{key.public_id}")
@@ -174,7 +178,7 @@ def signing_key(issuer: Issuer, key_type: KeyType) -> SigningKey:
     return signing_keys(issuer)[key_type]
 
 
-def private_key(key: SigningKey):
+def private_key(key: SigningKey | Signer):
     """The usable private key. Decrypted keys are cached per process by key id, since
     AES-GCM and DER parsing per signature would cost more than the signature."""
     return _decrypt_cached(key.public_id, key.private_encrypted)

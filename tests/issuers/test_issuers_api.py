@@ -73,3 +73,22 @@ def test_retired_key_still_verifies_but_new_awards_use_a_new_key(api, issuer, ma
     assert sorted(profile["publicKey"]) == sorted(set(creators))
     again = api.post(f"/api/v1/issuers/{issuer['id']}/keys/{key['id']}/retire")
     assert again.status_code == 409
+
+
+def test_the_award_after_a_retirement_is_signed_with_the_new_key(api, issuer, make_award, client):
+    """Each process keeps the live keys while the issuer is unchanged: retiring a key
+    must reach the very next award."""
+    def method(award):
+        return client.get(award["urls"]["ob3"]).get_json()["proof"][0]["verificationMethod"]
+
+    first = method(make_award())
+    assert method(make_award(recipient={"identity": "alan@example.org"})) == first
+    retired = next(k for k in api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
+                   if k["type"] == "ed25519")
+    assert first.endswith("#" + retired["id"])
+    api.post(f"/api/v1/issuers/{issuer['id']}/keys/{retired['id']}/retire")
+    after = method(make_award(recipient={"identity": "grace@example.org"}))
+    assert after != first
+    live = {k["id"] for k in api.get(f"/api/v1/issuers/{issuer['id']}/keys").json
+            if k["type"] == "ed25519" and k["retired_at"] is None}
+    assert after.rsplit("#", 1)[1] in live
