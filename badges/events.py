@@ -14,15 +14,16 @@ from typing import Any
 from badges.documents import assertion_urls
 from badges.models import Assertion
 from cairn.webhooks import queue_event, queue_events, rfc3339
+from issuers.models import Issuer
 
 
 def queue_awarded(assertions: Sequence[Assertion]) -> None:
     """`assertion.awarded` for each award; each issuer's subscribers are read once."""
-    by_issuer: dict[str, list[dict[str, Any]]] = {}
+    by_issuer: dict[Issuer, list[dict[str, Any]]] = {}
     for assertion in assertions:
-        by_issuer.setdefault(assertion.issuer.public_id, []).append(award_data(assertion))
-    for issuer_public_id, items in by_issuer.items():
-        queue_events(issuer_public_id, "assertion.awarded", items)
+        by_issuer.setdefault(assertion.issuer, []).append(award_data(assertion))
+    for issuer, items in by_issuer.items():
+        queue_events(issuer.public_id, "assertion.awarded", items, version=issuer.updated_at)
 
 
 def queue_revoked(assertion: Assertion) -> None:

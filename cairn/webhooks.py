@@ -19,8 +19,10 @@ import hmac
 import ipaddress
 import json
 import secrets
+import threading
 import time
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -156,32 +158,59 @@ def queue_event(issuer_public_id: str, event: str, data: dict[str, Any]) -> None
     queue_events(issuer_public_id, event, [data])
 
 
-def queue_events(issuer_public_id: str, event: str, items: Iterable[dict[str, Any]]) -> None:
+def queue_events(issuer_public_id: str, event: str, items: Iterable[dict[str, Any]], *,
+                 version: Hashable | None = None) -> None:
     """`queue_event` for many events of one kind (a bulk award): the subscribers are read
-    once."""
+    once. With `version`, a value that changes whenever the issuer's webhooks do (the
+    issuers package touches the issuer with every change), they are read once per
+    process and version: an award needs no query to find that nobody listens."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
     items = list(items)
     if not items:
         return
-    webhooks = [webhook for webhook in db.session.scalars(
-        sa.select(Webhook).where(Webhook.issuer_public_id == issuer_public_id,
-                                 Webhook.active.is_(True)).order_by(Webhook.id))
-        if event in webhook.events]
     now = utcnow()
-    deliveries = [_delivery(webhook, event, issuer_public_id, data, now)
-                  for data in items for webhook in webhooks]
+    deliveries = [_delivery(webhook_id, event, issuer_public_id, data, now)
+                  for data in items for webhook_id, events in _subscribers(issuer_public_id,
+                                                                           version)
+                  if event in events]
     db.session.add_all(deliveries)
     db.session.info.setdefault(QUEUED, []).extend(deliveries)
 
 
-def _delivery(webhook: Webhook, event: str, issuer_public_id: str, data: dict[str, Any],
+_SUBSCRIBERS: OrderedDict[tuple[str, Hashable], list[tuple[int, tuple[str, ...]]]] = \
+    OrderedDict()
+_SUBSCRIBERS_LOCK = threading.Lock()
+_SUBSCRIBERS_KEPT = 512
+
+
+def _subscribers(issuer_public_id: str,
+                 version: Hashable | None) -> list[tuple[int, tuple[str, ...]]]:
+    """(id, events) of the issuer's active webhooks."""
+    key = (issuer_public_id, version)
+    if version is not None:
+        with _SUBSCRIBERS_LOCK:
+            if key in _SUBSCRIBERS:
+                return _SUBSCRIBERS[key]
+    found = [(webhook_id, tuple(events)) for webhook_id, events in db.session.execute(
+        sa.select(Webhook.id, Webhook.events).where(
+            Webhook.issuer_public_id == issuer_public_id, Webhook.active.is_(True))
+        .order_by(Webhook.id))]
+    if version is not None:
+        with _SUBSCRIBERS_LOCK:
+            _SUBSCRIBERS[key] = found
+            while len(_SUBSCRIBERS) > _SUBSCRIBERS_KEPT:
+                _SUBSCRIBERS.popitem(last=False)
+    return found
+
+
+def _delivery(webhook_id: int, event: str, issuer_public_id: str, data: dict[str, Any],
               now: datetime) -> WebhookDelivery:
     public_id = new_public_id()
     payload = {"id": public_id, "type": event, "created": rfc3339(now),
                "issuer": issuer_public_id, "data": data}
     return WebhookDelivery(
-        public_id=public_id, webhook=webhook, event=event, status="pending", attempts=0,
+        public_id=public_id, webhook_id=webhook_id, event=event, status="pending", attempts=0,
         body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         attempt_log=[], next_attempt_at=now, created_at=now)
 

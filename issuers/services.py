@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +23,7 @@ from issuers.permissions import authorize, visible_issuers_clause
 if TYPE_CHECKING:
     from issuers.signers import Signer
 
+T = TypeVar("T")
 PROFILE_FIELDS = ("name", "url", "email", "description", "status_method", "did_web")
 
 
@@ -110,6 +112,17 @@ def _keep_an_owner(issuer: Issuer, *, leaving: User) -> None:
         Membership.user_id != leaving.id))
     if not owners:
         raise LastOwner("An issuer must keep at least one owner.")
+
+
+def change_webhooks(actor: Actor, public_id: str, change: Callable[[str], T]) -> T:
+    """Run a change to the issuer's webhooks (cairn/webhooks.py, given the issuer's public
+    id) once the actor may make it, touching the issuer in the same transaction: awards
+    find the subscribers by the issuer's updated_at (cairn.webhooks.queue_events)."""
+    with transaction():
+        issuer = get_issuer(actor, public_id, "manage_webhooks")
+        result = change(issuer.public_id)
+        issuer.updated_at = utcnow()
+    return result
 
 
 def list_keys(actor: Actor, public_id: str) -> list[SigningKey]:

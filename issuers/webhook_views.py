@@ -9,7 +9,7 @@ from __future__ import annotations
 from cairn import webhooks
 from cairn.auth import current_actor
 from cairn.http import Blueprint, PageArgs, decode_cursor, page, page_limit
-from issuers.services import get_issuer
+from issuers.services import change_webhooks, get_issuer
 from issuers.webhook_schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -33,8 +33,8 @@ def _issuer(issuer_id: str, *, change: bool = False) -> str:
 @bp.arguments(WebhookIn)
 @bp.response(201, WebhookSecretOut)
 def create_webhook(args, issuer_id):
-    webhook, secret = webhooks.create_webhook(_issuer(issuer_id, change=True),
-                                              url=args["url"], events=args["events"])
+    webhook, secret = change_webhooks(current_actor(), issuer_id, lambda issuer: (
+        webhooks.create_webhook(issuer, url=args["url"], events=args["events"])))
     return {"record": webhook, "secret": secret}
 
 
@@ -54,15 +54,16 @@ def get_webhook(issuer_id, webhook_id):
 @bp.arguments(WebhookPatch)
 @bp.response(200, WebhookSecretOut)
 def update_webhook(changes, issuer_id, webhook_id):
-    webhook, secret = webhooks.update_webhook(_issuer(issuer_id, change=True), webhook_id,
-                                              **changes)
+    webhook, secret = change_webhooks(current_actor(), issuer_id, lambda issuer: (
+        webhooks.update_webhook(issuer, webhook_id, **changes)))
     return {"record": webhook, "secret": secret}
 
 
 @bp.route("/<issuer_id>/webhooks/<webhook_id>", methods=["DELETE"])
 @bp.response(204)
 def delete_webhook(issuer_id, webhook_id):
-    webhooks.delete_webhook(_issuer(issuer_id, change=True), webhook_id)
+    change_webhooks(current_actor(), issuer_id,
+                    lambda issuer: webhooks.delete_webhook(issuer, webhook_id))
 
 
 @bp.route("/<issuer_id>/webhooks/<webhook_id>/deliveries", methods=["GET"])

@@ -116,3 +116,26 @@ def test_with_a_broker_a_celery_worker_sends_the_event(api, issuer, make_award, 
     assert delivery.status == "delivered"
     assert receiver.received[0].json["data"]["assertion"] == award["id"]
     assert b"cairn.deliver_webhooks" in (tmp_path / "worker.log").read_bytes()
+
+
+def test_each_change_to_the_webhooks_reaches_the_next_award(api, issuer, make_award, receiver):
+    """Awards find the subscribers once per process while the issuer is unchanged; every
+    change to the webhooks (added, disabled, enabled, deleted) must show at once."""
+    def award(name: str) -> None:
+        make_award(recipient={"identity": f"{name}@example.org"})
+
+    award("before")  # nobody listens: kept as such
+    webhook = create_webhook(api, issuer, receiver.url)
+    award("added")
+    assert len(wait_for_deliveries(1)) == 1
+    path = f"/api/v1/issuers/{issuer['id']}/webhooks/{webhook['id']}"
+    assert api.patch(path, json={"active": False}).status_code == 200
+    award("disabled")
+    assert api.patch(path, json={"active": True}).status_code == 200
+    award("enabled")
+    assert len(wait_for_deliveries(2)) == 2
+    assert api.delete(path).status_code == 204
+    award("deleted")
+    assert deliveries() == []  # the log went with the webhook, and nothing new came
+    assert [request.json["data"]["recipient_type"] for request in receiver.received] == [
+        "email", "email"]
