@@ -169,11 +169,11 @@ def queue_events(issuer_public_id: str, event: str, items: Iterable[dict[str, An
     items = list(items)
     if not items:
         return
+    listening = [webhook_id for webhook_id, events in _subscribers(issuer_public_id, version)
+                 if event in events]
     now = utcnow()
     deliveries = [_delivery(webhook_id, event, issuer_public_id, data, now)
-                  for data in items for webhook_id, events in _subscribers(issuer_public_id,
-                                                                           version)
-                  if event in events]
+                  for data in items for webhook_id in listening]
     db.session.add_all(deliveries)
     db.session.info.setdefault(QUEUED, []).extend(deliveries)
 
