@@ -374,6 +374,11 @@ class _FirstDegreeLabels(dict):
         return "_:a" if key == self.reference else "_:z"
 
 
+def first_degree_labels(reference: str) -> Mapping[str, str]:
+    """The labels of Hash First Degree Quads for the blank node `reference`."""
+    return _FirstDegreeLabels(reference)
+
+
 def canonical_labels(quads: list[Quad]) -> dict[str, str]:
     """Blank node label -> canonical label (_:c14nN)."""
     return _Rdfc10().issue_labels(quads)

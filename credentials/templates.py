@@ -11,7 +11,9 @@ substitution, byte for byte what `jsonld.canonicalize(template.fill(values))` gi
   only on quads no value touches, so the canonical lines are computed once; per call the
   escaped values go into their lines and the lines are re-sorted (section 5).
 - Otherwise (an email recipient's `identifier` is a blank node holding salt and hash) the
-  substituted dataset goes through blank node labelling again, still without JSON-LD.
+  labels are worked out again per call, from each blank node's first-degree lines rendered
+  by substitution (canonical_lines.py); only when two blank nodes hash alike, or two
+  statements became equal, does the substituted dataset go through PyLD's labelling.
 
 Why a value cannot change the structure: placeholders may not be types (type-scoped
 contexts would change), may not sit under `@json` or `xsd:double` terms (their RDF form is
@@ -30,15 +32,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from credentials import jsonld
+from credentials.canonical_lines import Relabelling, Slot, line_pieces
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 _POSITIONS = ("subject", "object", "name")
 _PLAIN_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*):(//)?[^\s]*$")
 """JSON-LD's absolute IRI (jsonld.is_absolute_iri) without the blank node prefix `_:`."""
-
-Slot = tuple[str, bool]
-"""(placeholder, whether the value is an IRI)."""
 
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -59,11 +59,11 @@ class CanonicalTemplate:
         slots = _slots_by_quad(quads, set(self.placeholders))
         self._iri_placeholders = frozenset(p for s in slots.values() for _, (p, iri) in s if iri)
         self.sound = _is_sound(quads, slots)
+        self._slot_order: dict[Slot, int] = {}
         if self.sound:
             labels = jsonld.canonical_labels(quads)
-            self._slot_order: dict[Slot, int] = {}
             static = [[jsonld.nquad(q, labels)[:-1]] for i, q in enumerate(quads) if i not in slots]
-            dynamic = [_line_pieces(quads[i], slots[i], labels, self._slot_order) for i in slots]
+            dynamic = [line_pieces(quads[i], slots[i], labels, self._slot_order) for i in slots]
             self._ordered = _order_is_fixed(static + dynamic)
             if self._ordered:  # e.g. a proof configuration: every line has its own predicate
                 lines = sorted(static + dynamic, key=_fixed_prefix)
@@ -77,6 +77,7 @@ class CanonicalTemplate:
         else:
             self._quads = quads
             self._slots = slots
+            self._relabelling = Relabelling(quads, slots, self._slot_order)
         _probe(self)
 
     def fill(self, values: Mapping[str, str]) -> dict[str, Any]:
@@ -90,12 +91,13 @@ class CanonicalTemplate:
         for placeholder in self._iri_placeholders:
             if not is_plain_iri(values[placeholder], self._more_terms):
                 return jsonld.canonicalize(self._fill(values))
-        if not self.sound:
-            return jsonld.canonicalize_dataset(_unique(self._substituted_quads(values)))
         escape_iri, escape_literal = jsonld.escape_iri, jsonld.escape_literal
         rendered = [
             "<" + escape_iri(values[p]) + ">" if is_iri else '"' + escape_literal(values[p]) + '"'
             for p, is_iri in self._slot_order]
+        if not self.sound:
+            return self._relabelling.canonicalize(rendered) or jsonld.canonicalize_dataset(
+                _unique(self._substituted_quads(values)))
         pieces = self._pieces.copy()
         for position, slot in self._fields:
             pieces[position] = rendered[slot]
@@ -263,28 +265,6 @@ def _is_sound(quads: list[jsonld.Quad], slots: Mapping[int, Any]) -> bool:
     if len(set().union(*(blank_nodes(q) for q in quads))) <= 1:
         return True
     return not any(blank_nodes(quads[i]) for i in slots)
-
-
-def _line_pieces(quad: jsonld.Quad, slots: list[tuple[str, Slot]], labels: Mapping[str, str],
-                 slot_order: dict[Slot, int]) -> list[str | int]:
-    """A canonical line (no newline) as text pieces and slot numbers (their index in
-    `slot_order`, which grows as new slots are met)."""
-    by_position = dict(slots)
-    pieces: list[str | int] = []
-    for position in ("subject", "predicate", "object", "name"):
-        component = quad.get(position)
-        if component is None:
-            continue
-        if pieces:
-            pieces.append(" ")
-        slot = by_position.get(position)
-        if slot is None:
-            pieces.append(jsonld.term(component, labels))
-            continue
-        pieces.append(slot_order.setdefault(slot, len(slot_order)))
-        if not slot[1]:  # a literal keeps its datatype or language after the slot
-            pieces.append(jsonld.term({**component, "value": ""}, labels)[2:])
-    return [*pieces, " ."]
 
 
 def _fixed_prefix(line: list[str | int]) -> str:
