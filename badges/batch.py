@@ -48,6 +48,9 @@ class BatchItem:
     key: str  # the row's Idempotency-Key
     recipient: Recipient
     details: AwardDetails
+    #: The recipient's stored identity, when the caller has it loaded already (the pathway
+    #: engine does): then it is neither looked up nor inserted again.
+    identity: RecipientIdentity | None = None
 
 
 class BatchClaim(Protocol):
@@ -92,7 +95,7 @@ def _plan(actor: Actor, badge_class_public_id: str, items: Sequence[BatchItem],
         badge_class = get_badge_class(actor, badge_class_public_id, "award")
         signing_keys(badge_class.issuer)  # made on first use, before the lock-free signing
         outcomes = dict.fromkeys(_keys_awarded(actor, [item.key for item in items]), AWARDED)
-        pending = [(item, _identity(item.recipient)) for item in items
+        pending = [(item, item.identity or _identity(item.recipient)) for item in items
                    if item.key not in outcomes]
         holders = _holders(badge_class, {(identity.type, identity.value)
                                          for _, identity in pending})
@@ -127,9 +130,12 @@ def _store(new: list[tuple[Assertion, BatchItem]]) -> None:
     """Save the signed awards with their identities (made where new) and their
     notifications, in one transaction."""
     identities = resolve_identities(
-        (assertion.recipient.type, assertion.recipient.value) for assertion, _ in new)
+        (assertion.recipient.type, assertion.recipient.value) for assertion, item in new
+        if item.identity is None)
     for assertion, item in new:
-        assertion.recipient = identities[(assertion.recipient.type, assertion.recipient.value)]
+        if item.identity is None:
+            assertion.recipient = identities[(assertion.recipient.type,
+                                              assertion.recipient.value)]
         db.session.add(assertion)
         if item.details.notify:
             queue_award_notification(assertion)

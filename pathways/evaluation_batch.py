@@ -220,10 +220,7 @@ class MilestoneBatch:
         rest = [item for item in self.group if item.identity_id not in held]
         if not rest:
             return set()
-        items = [BatchItem(self.key(item.identity_id), Recipient(
-            self.identities[item.identity_id].type, self.identities[item.identity_id].value),
-            award_details(self.pathway, self.milestone, item.outcome, self.infos))
-            for item in rest]
+        items = [self._batch_item(item) for item in rest]
         db.session.info[AWARDING] = True
         try:
             outcomes = award_batch(self.actor, self.milestone.badge_class.public_id, items,
@@ -267,6 +264,12 @@ class MilestoneBatch:
 
     # --- helpers --------------------------------------------------------------------------
 
+    def _batch_item(self, item: Reached) -> BatchItem:
+        identity = self.identities[item.identity_id]
+        return BatchItem(self.key(item.identity_id), Recipient(identity.type, identity.value),
+                         award_details(self.pathway, self.milestone, item.outcome, self.infos),
+                         identity=identity)
+
     def _held(self) -> dict[int, tuple[int, str]]:
         """Who in the group holds the badge class now (unrevoked, unsuspended, unexpired:
         as the single path judges it; the first such award): identity -> (award id,
@@ -295,11 +298,12 @@ class MilestoneBatch:
                 for item in items]
         if not rows:
             return set()
-        won = set(db.session.scalars(insert(MilestoneAward).values(rows)
-                                     .on_conflict_do_nothing(
-                                         index_elements=["milestone_id", "identity_id"])
-                                     .returning(MilestoneAward.identity_id)))
-        return won
+        # Many parameter sets to one statement (not .values(rows)): compiled once and cached,
+        # sent as one multi-row INSERT all the same.
+        table = MilestoneAward.__table__
+        return set(db.session.scalars(
+            insert(table).on_conflict_do_nothing(index_elements=["milestone_id", "identity_id"])
+            .returning(table.c.identity_id), rows))
 
     def _count(self, identity_id: int, *, won: bool) -> None:
         """A milestone award made, or lost to a concurrent run."""
