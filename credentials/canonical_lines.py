@@ -65,7 +65,7 @@ class Relabelling:
         count = len(blank_nodes)
         #: Per blank node, its first-degree lines.
         self._first_degree = [
-            _Lines([line_pieces(quads[i], slots.get(i, []), jsonld.first_degree_labels(node),
+            _Lines([line_pieces(quads[i], slots.get(i, []), jsonld.FirstDegreeLabels(node),
                                 slot_order) for i in mentions[node]], count)
             for node in blank_nodes]
         self._lines = _Lines([line_pieces(quad, slots.get(i, []), blank_nodes, slot_order)

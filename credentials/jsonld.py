@@ -320,7 +320,7 @@ class _Rdfc10(URDNA2015):
     def hash_first_degree_quads(self, id_: str) -> str:
         info = self.blank_node_info[id_]
         if "hash" not in info:
-            labels = _FirstDegreeLabels(id_)
+            labels = FirstDegreeLabels(id_)
             info["hash"] = self.hash_nquads(sorted(nquad(q, labels) for q in info["quads"]))
         return info["hash"]
 
@@ -363,7 +363,7 @@ class _Rdfc10(URDNA2015):
         return dict(self.canonical_issuer.existing)
 
 
-class _FirstDegreeLabels(dict):
+class FirstDegreeLabels(dict):
     """_:a for the reference blank node, _:z for any other (Hash First Degree Quads 3.1)."""
 
     def __init__(self, reference: str) -> None:
@@ -372,11 +372,6 @@ class _FirstDegreeLabels(dict):
 
     def __missing__(self, key: str) -> str:
         return "_:a" if key == self.reference else "_:z"
-
-
-def first_degree_labels(reference: str) -> Mapping[str, str]:
-    """The labels of Hash First Degree Quads for the blank node `reference`."""
-    return _FirstDegreeLabels(reference)
 
 
 def canonical_labels(quads: list[Quad]) -> dict[str, str]:
