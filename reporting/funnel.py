@@ -62,7 +62,8 @@ def _ratio(part: int, whole: int) -> float | None:
 def funnel_report(pathway: Pathway, *, start: date | None = None, end: date | None = None,
                   time_zone: str = "UTC", include_revoked: bool = False,
                   now: datetime | None = None) -> dict[str, Any]:
-    """{"pathway", "name", "from", "to", "time_zone", "steps": [{"position", "key", "name",
+    """{"pathway", "name", "from", "to", "time_zone", "as_of", "steps": [{"position", "key",
+    "name",
     "badge_class", "people", "conversion" (from the step before), "share" (of the
     first step)}]}."""
     now = now or utcnow()
@@ -81,4 +82,5 @@ def funnel_report(pathway: Pathway, *, start: date | None = None, end: date | No
         previous = people
     return {"pathway": pathway.public_id, "name": pathway.name,
             "from": start.isoformat() if start else None, "to": end.isoformat(),
-            "time_zone": time_zone, "include_revoked": include_revoked, "steps": steps}
+            "time_zone": time_zone, "include_revoked": include_revoked,
+            "as_of": now.isoformat().replace("+00:00", "Z"), "steps": steps}

@@ -210,7 +210,7 @@ def build_dashboard(program: Program, *, public: bool, now: datetime | None = No
     for award in awards:
         award["day"] = local_day(award["issued_on"], program.time_zone)
     as_of = min([instant(report["as_of"], program.time_zone)
-                 for report in [*by_key_result.values(), contributors]])
+                 for report in [*by_key_result.values(), contributors, *funnels]])
     return Dashboard(program=program, public=public, today=today, as_of=as_of,
                      objectives=views, more_objectives=more, contributors=contributors,
                      contributors_svg=contributors_svg(contributors, today),

@@ -184,4 +184,5 @@ class FunnelOut(ma.Schema):
     to = ma.fields.String()
     time_zone = ma.fields.String()
     include_revoked = ma.fields.Boolean()
+    as_of = ma.fields.String(metadata={"description": "When the counts were made (UTC)."})
     steps = ma.fields.List(ma.fields.Nested(FunnelStepOut))

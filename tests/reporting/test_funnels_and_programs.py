@@ -55,8 +55,11 @@ def ladder(api, issuer, make_badge_class):
 
 
 def test_the_funnel_counts_people_at_each_milestone(api, ladder):
+    before = datetime.now(UTC)
     funnel = api.get(f"/api/v1/reports/funnel?pathway={ladder['id']}")
     assert funnel.status_code == 200, funnel.json
+    as_of = datetime.fromisoformat(funnel.json["as_of"].replace("Z", "+00:00"))
+    assert before <= as_of <= datetime.now(UTC)  # when the counts were made, like any report
     steps = funnel.json["steps"]
     assert [(s["key"], s["people"], s["conversion"], s["share"]) for s in steps] == [
         ("certified", 3, None, 1.0), ("closer", 2, 0.6667, 0.6667),
