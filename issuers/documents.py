@@ -3,7 +3,7 @@ document, and its did:web DID document."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cairn.urls import public_url
@@ -12,6 +12,9 @@ from credentials.dataintegrity import ed25519_multibase
 from credentials.keys import load_public_key
 from credentials.vcjwt import public_jwk
 from issuers.models import Issuer, KeyType, SigningKey
+
+if TYPE_CHECKING:
+    from issuers.signers import Signer
 
 
 def issuer_url(issuer_public_id: str) -> str:
@@ -60,7 +63,7 @@ def issuer_ob3_id(issuer: Issuer) -> str:
     return did_web(issuer.public_id) if issuer.did_web else issuer_ob3_url(issuer.public_id)
 
 
-def verification_method_id(issuer: Issuer, key: SigningKey) -> str:
+def verification_method_id(issuer: Issuer, key: SigningKey | Signer) -> str:
     return f"{issuer_ob3_id(issuer)}#{key.public_id}"
 
 
