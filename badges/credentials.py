@@ -11,14 +11,13 @@ full canonicalisation when the template is built).
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from badges.documents import badge_class_image_url, badge_class_ob3_url, credential_url
 from badges.models import Assertion, BadgeClass
 from badges.status import status_entry
 from cairn.db import utcnow
+from cairn.kept import Kept
 from credentials import dataintegrity, ob3
 from credentials.ob3 import iso
 from credentials.templates import CanonicalTemplate
@@ -28,9 +27,7 @@ from issuers.services import private_key
 from issuers.signers import Signer
 from recipients.models import IdentityType
 
-_TEMPLATES: OrderedDict[tuple, CanonicalTemplate] = OrderedDict()
-_TEMPLATES_LOCK = threading.Lock()
-_TEMPLATES_MAX = 256
+_TEMPLATES: Kept[CanonicalTemplate] = Kept(256)
 
 
 def achievement_ob3(badge_class: BadgeClass) -> dict[str, Any]:
@@ -99,17 +96,13 @@ def _template(assertion: Assertion, names: list[str]) -> CanonicalTemplate:
     badge_class, issuer = assertion.badge_class, assertion.issuer
     key = (badge_class.id, badge_class.updated_at, issuer.id, issuer.updated_at,
            assertion.recipient_type.value, assertion.credential_status, tuple(names))
-    with _TEMPLATES_LOCK:
-        if key in _TEMPLATES:
-            _TEMPLATES.move_to_end(key)
-            return _TEMPLATES[key]
-    placeholders = {name: _placeholder(name) for name in names}
-    template = CanonicalTemplate(_document(assertion, placeholders), list(placeholders.values()))
-    with _TEMPLATES_LOCK:
-        _TEMPLATES[key] = template
-        while len(_TEMPLATES) > _TEMPLATES_MAX:
-            _TEMPLATES.popitem(last=False)
-    return template
+
+    def make() -> CanonicalTemplate:
+        placeholders = {name: _placeholder(name) for name in names}
+        return CanonicalTemplate(_document(assertion, placeholders),
+                                 list(placeholders.values()))
+
+    return _TEMPLATES.get_or_make(key, make)
 
 
 def issue_credential(assertion: Assertion, ed_key: SigningKey | Signer) -> None:

@@ -19,9 +19,7 @@ import hmac
 import ipaddress
 import json
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any
@@ -33,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cairn.db import UTCDateTime, db, new_public_id, transaction, utcnow
 from cairn.errors import Conflict, NotFound, ValidationFailed
+from cairn.kept import Kept
 from cairn.keyring import decrypt_secret, encrypt_secret
 
 EVENTS = ("assertion.awarded", "assertion.revoked", "milestone.reached", "nomination.decided")
@@ -178,30 +177,21 @@ def queue_events(issuer_public_id: str, event: str, items: Iterable[dict[str, An
     db.session.info.setdefault(QUEUED, []).extend(deliveries)
 
 
-_SUBSCRIBERS: OrderedDict[tuple[str, Hashable], list[tuple[int, tuple[str, ...]]]] = \
-    OrderedDict()
-_SUBSCRIBERS_LOCK = threading.Lock()
-_SUBSCRIBERS_KEPT = 512
+_SUBSCRIBERS: Kept[list[tuple[int, tuple[str, ...]]]] = Kept(512)
 
 
 def _subscribers(issuer_public_id: str,
                  version: Hashable | None) -> list[tuple[int, tuple[str, ...]]]:
-    """(id, events) of the issuer's active webhooks."""
-    key = (issuer_public_id, version)
-    if version is not None:
-        with _SUBSCRIBERS_LOCK:
-            if key in _SUBSCRIBERS:
-                return _SUBSCRIBERS[key]
-    found = [(webhook_id, tuple(events)) for webhook_id, events in db.session.execute(
-        sa.select(Webhook.id, Webhook.events).where(
-            Webhook.issuer_public_id == issuer_public_id, Webhook.active.is_(True))
-        .order_by(Webhook.id))]
-    if version is not None:
-        with _SUBSCRIBERS_LOCK:
-            _SUBSCRIBERS[key] = found
-            while len(_SUBSCRIBERS) > _SUBSCRIBERS_KEPT:
-                _SUBSCRIBERS.popitem(last=False)
-    return found
+    """(id, events) of the issuer's active webhooks; kept under `version` when given."""
+    def read() -> list[tuple[int, tuple[str, ...]]]:
+        return [(webhook_id, tuple(events)) for webhook_id, events in db.session.execute(
+            sa.select(Webhook.id, Webhook.events).where(
+                Webhook.issuer_public_id == issuer_public_id, Webhook.active.is_(True))
+            .order_by(Webhook.id))]
+
+    if version is None:
+        return read()
+    return _SUBSCRIBERS.get_or_make((issuer_public_id, version), read)
 
 
 def _delivery(webhook_id: int, event: str, issuer_public_id: str, data: dict[str, Any],

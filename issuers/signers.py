@@ -10,11 +10,9 @@ signing needs, not the session's rows.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
 
+from cairn.kept import Kept
 from issuers.models import Issuer, KeyType
 from issuers.services import signing_keys
 
@@ -29,21 +27,17 @@ class Signer:
     private_encrypted: str
 
 
-_KEPT: OrderedDict[tuple[int, datetime], dict[KeyType, Signer]] = OrderedDict()
-_LOCK = threading.Lock()
+_KEPT: Kept[dict[KeyType, Signer]] = Kept(MAX_ISSUERS)
 
 
 def current_signers(issuer: Issuer) -> dict[KeyType, Signer]:
     """One signer per key type, as `signing_keys` would give (and making a missing key
-    the same way, in the caller's transaction)."""
-    with _LOCK:
-        found = _KEPT.get((issuer.id, issuer.updated_at))
-    if found is not None:
-        return found
+    the same way, in the caller's transaction: that touches the issuer, so the keys are
+    then kept under the new version, never under the one read)."""
+    kept = _KEPT.get((issuer.id, issuer.updated_at))
+    if kept is not None:
+        return kept
     signers = {key_type: Signer(key.id, key.public_id, key.type, key.private_encrypted)
                for key_type, key in signing_keys(issuer).items()}
-    with _LOCK:  # under the version that names them, a key made just now included
-        _KEPT[(issuer.id, issuer.updated_at)] = signers
-        while len(_KEPT) > MAX_ISSUERS:
-            _KEPT.popitem(last=False)
+    _KEPT.put((issuer.id, issuer.updated_at), signers)
     return signers
