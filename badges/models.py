@@ -26,6 +26,10 @@ class BadgeClass(db.Model):
     expires_after_days: Mapped[int | None]
     # Suspendable awards carry a suspension status entry instead of a revocation one.
     suspendable: Mapped[bool] = mapped_column(default=False)
+    # Whether an active milestone's rule depends on holding this badge class (kept by
+    # pathways' write_triggers): only then is an award followed by a pathway evaluation.
+    watched_by_milestones: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=sa.false())
     # The uploaded image as cleaned (sanitised SVG or the original PNG bytes) ...
     image: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     image_type: Mapped[str] = mapped_column(sa.String(32))

@@ -146,11 +146,14 @@ class RecipientOut(ma.Schema):
     name = ma.fields.String(attribute="recipient_name", allow_none=True)
 
 
+RECIPIENT_OUT = RecipientOut()  # one instance: building a schema deep-copies its fields
+
+
 class AssertionOut(ma.Schema):
     id = ma.fields.String(attribute="public_id")
     badge_class = ma.fields.String(attribute="badge_class.public_id")
     issuer = ma.fields.String(attribute="issuer.public_id")
-    recipient = ma.fields.Function(lambda a: RecipientOut().dump(a))
+    recipient = ma.fields.Function(lambda a: RECIPIENT_OUT.dump(a))
     issued_on = ma.fields.AwareDateTime()
     expires = ma.fields.AwareDateTime(attribute="expires_at", allow_none=True)
     evidence = ma.fields.List(ma.fields.Dict())

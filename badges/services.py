@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,10 +66,16 @@ def update_badge_class(actor: Actor, public_id: str, changes: dict[str, Any],
     return badge_class
 
 
+@functools.cache
+def _badge_class_by_public_id() -> sa.Select:
+    """Built once: every award and public document runs it."""
+    return (sa.select(BadgeClass).where(BadgeClass.public_id == sa.bindparam("public_id"))
+            .options(joinedload(BadgeClass.issuer)))
+
+
 def find_badge_class(public_id: str) -> BadgeClass | None:
     """The badge class with its issuer (which every caller reads), in one query."""
-    return db.session.scalar(sa.select(BadgeClass).where(BadgeClass.public_id == public_id)
-                             .options(joinedload(BadgeClass.issuer)))
+    return db.session.scalar(_badge_class_by_public_id(), {"public_id": public_id})
 
 
 def get_badge_class(actor: Actor, public_id: str, action: str = "read") -> BadgeClass:

@@ -9,6 +9,7 @@ entry (purpose `suspension` for suspendable badge classes, else `revocation`), o
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -48,8 +49,8 @@ def allocate_statuses(assertions: list[Assertion]) -> None:
     Positions come from the issuer's counter (an atomic UPDATE, so concurrent awards never
     share one) and become indexes through a keyed permutation per group
     (`bitstring.shuffled_index`): random to the world, never reused, and found without a
-    search. Indexes are still checked against existing awards, for lists filled under an
-    earlier SECRET_KEY; a clash just takes the next position.
+    search. Where an earlier SECRET_KEY placed entries too (the issuer's `status_secret`
+    says so), indexes are checked against existing awards; a clash takes the next position.
     """
     if not assertions:
         return
@@ -69,10 +70,9 @@ def _entry_kind(assertion: Assertion) -> str:
 
 def _place(issuer: Issuer, assertions: list[Assertion]) -> list[Assertion]:
     """Index the awards at the issuer's next positions; returns those whose index clashed."""
-    end = db.session.execute(sa.update(Issuer).where(Issuer.id == issuer.id).values(
-        status_entries=Issuer.status_entries + len(assertions),
-        updated_at=Issuer.updated_at,  # not an edit
-    ).returning(Issuer.status_entries).execution_options(synchronize_session=False)).scalar()
+    secret = _secret_fingerprint()
+    end, placed_by = db.session.execute(_take_positions(), {
+        "issuer_id": issuer.id, "count": len(assertions), "secret": secret}).one()
     by_group: dict[int, list[Assertion]] = {}
     for position, assertion in enumerate(assertions, start=end - len(assertions)):
         group, offset = divmod(position, GROUP_SIZE)
@@ -81,6 +81,8 @@ def _place(issuer: Issuer, assertions: list[Assertion]) -> list[Assertion]:
         by_group.setdefault(group, []).append(assertion)
         if offset == 0:  # the group's first award opens its lists
             _ensure_lists(issuer, group)
+    if placed_by == secret:  # one permutation placed every entry: no index can repeat
+        return []
     clashes: list[Assertion] = []
     for group, members in by_group.items():
         taken = set(db.session.scalars(sa.select(Assertion.status_index).where(
@@ -88,6 +90,24 @@ def _place(issuer: Issuer, assertions: list[Assertion]) -> list[Assertion]:
             Assertion.status_index.in_([member.status_index for member in members]))))
         clashes += [member for member in members if member.status_index in taken]
     return clashes
+
+
+@functools.cache
+def _take_positions() -> sa.Update:
+    """The issuer's next positions, and which secret placed all of its entries (None once
+    two did). A Core statement built once: every award runs it."""
+    issuers = Issuer.__table__
+    secret = sa.bindparam("secret")
+    return (sa.update(issuers).where(issuers.c.id == sa.bindparam("issuer_id")).values(
+        status_entries=issuers.c.status_entries + sa.bindparam("count"),
+        status_secret=sa.case((issuers.c.status_entries == 0, secret),
+                              (issuers.c.status_secret == secret, secret), else_=None),
+        updated_at=issuers.c.updated_at)  # not an edit: the issuer's caches stay valid
+        .returning(issuers.c.status_entries, issuers.c.status_secret))
+
+
+def _secret_fingerprint() -> str:
+    return derived_key("status list secret fingerprint")[:16].hex()
 
 
 def _group_key(issuer: Issuer, group: int) -> bytes:

@@ -3,8 +3,9 @@
 Awards 2,000 badges (each to a new recipient) from a small pool of keep-alive clients and
 prints awards/s against the 300/s target. An authenticated GET of the issuer, sent the same
 way in the same run, is printed as the floor: what the HTTP stack, the token lookup and one
-query give on this machine, so the award figure can be read against it. gunicorn's sync
-workers answer `Connection: close`, so every request of both pays a new TCP connection.
+query give on this machine, so the award figure can be read against it. gunicorn runs with
+Cairn's settings (`cairn.serving`: threaded workers that keep connections open), as in
+production.
 
     .venv/bin/python bench/awards.py [--n 2000] [--database sqlite|postgresql] [--workers 2]
                                      [--client python|wrk] [--seconds 20]
@@ -121,7 +122,7 @@ def main() -> None:
         floor = run_pool(get_issuer, args.n, 200)
         awards = run_pool(award("recipient"), args.n, 201)
 
-    print(f"awards: {args.database}, gunicorn {args.workers} sync workers, "
+    print(f"awards: {args.database}, gunicorn {args.workers} workers (cairn.serving), "
           f"{CLIENT_THREADS} client threads, {WARM_UP} warm-up requests of each kind not counted; "
           f"{machine(load_at_start)}")
     report("floor GET /api/v1/issuers/<id>", floor)
@@ -156,7 +157,7 @@ def bench_with_wrk(args: argparse.Namespace) -> None:
         awarded = count_awards(setup, server, badge_class_id) - WARM_UP
     errors = "; ".join(re.findall(r"^\s*((?:Non-2xx|Socket errors).*)$", out, re.M)) or "none"
     rate = awarded / wall
-    print(f"awards: {args.database}, gunicorn {args.workers} sync workers, wrk -t1 -c8, "
+    print(f"awards: {args.database}, gunicorn {args.workers} workers (cairn.serving), wrk -t1 -c8, "
           f"{args.seconds} s per phase; {machine(load_at_start)}")
     print(f"  floor GET /api/v1/issuers/<id>: {floor.rps:7.1f} req/s, p99 {floor.p99_ms:.1f} ms")
     print(f"  POST .../assertions: {awarded} awards counted through the API in {wall:.1f} s "

@@ -4,8 +4,9 @@ For each database, serves Cairn with gunicorn, makes one award through the API, 
 its hosted OB 2.0 URL (`urls.ob2`, `Accept: application/ld+json`) from a separate load
 generator process for `--seconds`, and prints requests/s and p50/p99 latency against the
 targets (>= 1,500 req/s, p99 < 25 ms). The same server answering a static file is measured
-first as the floor: what gunicorn and Flask alone give on this machine. gunicorn's sync
-workers close every connection, so both figures include a TCP connect per request.
+first as the floor: what gunicorn and Flask alone give on this machine. gunicorn runs with
+Cairn's settings (`cairn.serving`: threaded workers keeping connections open), as in
+production.
 
 Uses wrk (Debian package `wrk`) when installed, else a Python load generator (processes
 with keep-alive http.client connections).
@@ -70,7 +71,7 @@ def _ms(text: str, label: str) -> float:
 
 def load_with_wrk(wrk: str, url: str, seconds: int,
                   headers: list[str] | None = None) -> Load:
-    """One wrk thread is enough to saturate two sync workers and leaves the CPUs to them."""
+    """One wrk thread is enough to saturate two workers and leaves the CPUs to them."""
     extra = [option for header in headers or () for option in ("-H", header)]
     result = subprocess.run(
         [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency",
@@ -85,7 +86,7 @@ def load_with_wrk(wrk: str, url: str, seconds: int,
 
 def _hammer(url: str, seconds: float) -> tuple[list[float], int]:
     """One client connection, reused while the server keeps it open (http.client reconnects
-    when a sync worker closes it); returns latencies and the count of non-200 answers."""
+    when the server closes it); returns latencies and the count of non-200 answers."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     latencies, bad = [], 0
@@ -137,7 +138,7 @@ def bench(database: str, workers: int, seconds: int, wrk: str | None) -> None:
         floor = load(f"{server.base_url}/static/cairn.css")
         hosted = load(hosted_url)
 
-    print(f"hosted: {database}, gunicorn {workers} sync workers, "
+    print(f"hosted: {database}, gunicorn {workers} workers (cairn.serving), "
           f"{'wrk -t1' if wrk else 'python'} with {CONNECTIONS} connections, {seconds} s each; "
           f"{machine(load_at_start)}")
     report("floor GET /static/cairn.css", floor)

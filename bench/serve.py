@@ -102,7 +102,7 @@ def _wait_ready(server: subprocess.Popen, base_url: str, timeout: float = 30) ->
 
 @contextlib.contextmanager
 def served(database: str, *, workers: int = 2) -> Iterator[Served]:
-    """gunicorn (sync workers, as `gunicorn wsgi:app` runs by default) over a fresh database."""
+    """gunicorn with Cairn's settings (`cairn.serving`), as in production, over a fresh database."""
     with (tempfile.TemporaryDirectory(prefix="cairn-bench-") as instance,
           fresh_database(database, Path(instance)) as database_url):
         port = free_port()
@@ -114,7 +114,8 @@ def served(database: str, *, workers: int = 2) -> Iterator[Served]:
         log = Path(instance) / "gunicorn.log"
         with log.open("wb") as out:
             server = subprocess.Popen(
-                [GUNICORN, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                [GUNICORN, "-c", "python:cairn.serving", "--workers", str(workers),
+                 "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_ready(server, base_url)

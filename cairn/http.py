@@ -31,7 +31,12 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    pass
+    """flask-smorest's Blueprint, parsing each request with one schema instance made when
+    the view is declared: given a class, webargs would build the schema (and deep-copy
+    every field) on every request. Marshmallow schemas keep no state between loads."""
+
+    def arguments(self, schema, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
 
 class PageArgs(ma.Schema):

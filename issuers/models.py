@@ -49,6 +49,9 @@ class Issuer(db.Model):
     did_web: Mapped[bool] = mapped_column(default=False)
     # How many status list entries were handed out; entry n lives in list group n // 65,536.
     status_entries: Mapped[int] = mapped_column(default=0)
+    # A fingerprint of the SECRET_KEY that turned every one of those entries into an index
+    # (badges/status.py); None once two secrets did: new indexes are then checked for clashes.
+    status_secret: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     memberships: Mapped[list[Membership]] = relationship(

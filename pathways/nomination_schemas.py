@@ -91,6 +91,9 @@ class NomineeOut(ma.Schema):
     name = ma.fields.String(attribute="nominee_name", allow_none=True)
 
 
+NOMINEE_OUT = NomineeOut()  # one instance: building a schema deep-copies its fields
+
+
 def _user(user) -> dict | None:
     return None if user is None else {"id": user.public_id, "email": user.email}
 
@@ -99,7 +102,7 @@ class NominationOut(ma.Schema):
     id = ma.fields.String(attribute="public_id")
     badge_class = ma.fields.String(attribute="badge_class.public_id")
     issuer = ma.fields.String(attribute="badge_class.issuer.public_id")
-    nominee = ma.fields.Function(lambda n: NomineeOut().dump(n))
+    nominee = ma.fields.Function(lambda n: NOMINEE_OUT.dump(n))
     statement = ma.fields.String()
     status = ma.fields.String(metadata={"enum": list(STATUSES)})
     nominated_by = ma.fields.Function(lambda n: _user(n.nominated_by), allow_none=True)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from badges.models import BadgeClass
 from cairn.auth import Actor, MissingScope
 from cairn.db import db, transaction, utcnow
 from cairn.errors import Conflict, NotFound
@@ -167,9 +168,13 @@ def trigger_closure(rules: Mapping[str, dict]) -> dict[str, tuple[set[str], set[
 
 
 def write_triggers(pathway: Pathway) -> None:
-    """Rewrite the pathway's triggers from its active milestones' current rules."""
-    db.session.execute(sa.delete(MilestoneTrigger).where(MilestoneTrigger.milestone_id.in_(
-        [milestone.id for milestone in pathway.milestones])))
+    """Rewrite the pathway's triggers from its active milestones' current rules, and
+    mark the badge classes they watch (before and after) as watched or not."""
+    milestone_ids = [milestone.id for milestone in pathway.milestones]
+    badges = set(db.session.scalars(sa.select(MilestoneTrigger.key).where(
+        MilestoneTrigger.milestone_id.in_(milestone_ids), MilestoneTrigger.kind == "badge")))
+    db.session.execute(sa.delete(MilestoneTrigger).where(
+        MilestoneTrigger.milestone_id.in_(milestone_ids)))
     active = pathway.active_milestones
     closure = trigger_closure({milestone.key: milestone.rule for milestone in active})
     rows = [{"milestone_id": milestone.id, "kind": kind, "key": key}
@@ -178,3 +183,19 @@ def write_triggers(pathway: Pathway) -> None:
             for key in sorted(keys)]
     if rows:
         db.session.execute(sa.insert(MilestoneTrigger), rows)
+    _mark_watched(badges | {row["key"] for row in rows if row["kind"] == "badge"})
+
+
+def _mark_watched(badge_public_ids: set[str]) -> None:
+    """Recompute `BadgeClass.watched_by_milestones` of these badge classes from the
+    triggers of every active milestone (other pathways may watch them too)."""
+    if not badge_public_ids:
+        return
+    watched = sa.exists().where(
+        MilestoneTrigger.kind == "badge", MilestoneTrigger.key == BadgeClass.public_id,
+        Milestone.id == MilestoneTrigger.milestone_id, Milestone.archived_at.is_(None))
+    db.session.execute(sa.update(BadgeClass).where(
+        BadgeClass.public_id.in_(badge_public_ids)).values(
+        watched_by_milestones=watched,
+        updated_at=BadgeClass.updated_at,  # not an edit of the badge class
+    ).execution_options(synchronize_session="fetch"))

@@ -133,6 +133,8 @@ def _on_actions_recorded(sender: Any, **extra: Any) -> None:
 def _on_badge_awarded(assertion: Assertion, **extra: Any) -> None:
     if db.session.info.get(AWARDING):  # an award of the engine: it follows it up itself
         return
+    if not assertion.badge_class.watched_by_milestones:  # no milestone can depend on it
+        return
     trigger = (assertion.recipient.id, None, assertion.badge_class.public_id)
     if db.session.info.get("cairn_tx_depth"):  # sent inside a transaction still open
         db.session.info.setdefault(_DEFERRED, []).append(trigger)

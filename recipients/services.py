@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -58,12 +59,22 @@ def resolve_identity(identity_type: IdentityType, value: str) -> RecipientIdenti
     """Get or create the identity (joins the caller's transaction; safe under races: an
     INSERT .. ON CONFLICT DO NOTHING, then a read if another transaction had it first)."""
     value = normalise_identity(identity_type, value)
-    insert = _INSERTS[db.session.get_bind().dialect.name]
-    created = db.session.scalar(
-        insert(RecipientIdentity).values(type=identity_type, value=value, created_at=utcnow())
-        .on_conflict_do_nothing().returning(RecipientIdentity))
-    return created or db.session.scalar(sa.select(RecipientIdentity).where(
-        RecipientIdentity.type == identity_type, RecipientIdentity.value == value))
+    insert, select = _identity_statements(db.session.get_bind().dialect.name)
+    params = {"type": identity_type, "value": value}
+    created = db.session.scalar(insert, {**params, "created_at": utcnow()})
+    return created or db.session.scalar(select, params)
+
+
+@functools.cache
+def _identity_statements(dialect: str) -> tuple[sa.Insert, sa.Select]:
+    """`resolve_identity`'s statements, built once per dialect: every award runs them."""
+    kind, value = sa.bindparam("type"), sa.bindparam("value")
+    insert = (_INSERTS[dialect](RecipientIdentity)
+              .values(type=kind, value=value, created_at=sa.bindparam("created_at"))
+              .on_conflict_do_nothing().returning(RecipientIdentity))
+    select = sa.select(RecipientIdentity).where(RecipientIdentity.type == kind,
+                                                RecipientIdentity.value == value)
+    return insert, select
 
 
 def resolve_identities(

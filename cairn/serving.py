@@ -1,0 +1,15 @@
+"""gunicorn's settings for Cairn: `gunicorn -c python:cairn.serving wsgi:app`.
+
+Threaded workers (gthread) keep a client's connection open between its requests: sync
+workers close every connection, so each request of an API client or a proxy pays a new TCP
+connection and the worker's accept again, about a millisecond of server CPU per request
+on the 2-core machine (`bench/awards.py`). The application is thread-safe: each thread
+gets its own database session, and the in-process job pool runs threads already.
+
+The number of workers is the command line's (`--workers`) or WEB_CONCURRENCY's; any
+setting here can be overridden the same way, or with GUNICORN_CMD_ARGS.
+"""
+
+worker_class = "gthread"
+threads = 4
+keepalive = 5  # seconds an idle connection is kept
