@@ -34,6 +34,7 @@ from cairn.auth import Actor, MissingScope
 from cairn.db import db, new_public_id, transaction, utcnow
 from cairn.epochs import bump_corrections
 from cairn.errors import NotFound
+from cairn.inserts import insert_object
 from issuers.models import Issuer, KeyType
 from issuers.permissions import authorize, visible_issuers_clause
 from issuers.signers import current_signers
@@ -106,7 +107,7 @@ def award_badge(actor: Actor, badge_class_public_id: str, recipient: Recipient,
     try:
         with transaction(), db.session.no_autoflush:  # one INSERT, the credential in it
             assertion.recipient = resolve_identity(identity.type, identity.value)
-            db.session.add(assertion)
+            insert_object(assertion)
             if details.notify:
                 queue_award_notification(assertion)
             queue_awarded([assertion])

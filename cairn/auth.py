@@ -55,7 +55,7 @@ def _load_actor() -> Actor | None:
         token = find_active_token(secret)
         if token is None:
             return None
-        return Actor(user_id=token.user_id, is_admin=token.user.is_admin,
+        return Actor(user_id=token.user_id, is_admin=token.is_admin,
                      scopes=frozenset(token.scopes), issuer_public_id=token.issuer_public_id,
                      token_id=token.id)
     # The API takes bearer tokens only: a cookie there would open it to CSRF.

@@ -1,0 +1,47 @@
+"""An award's assertion is stored with one Core INSERT (cairn/inserts.py), not the unit
+of work: the object it leaves in the session must be the row a fresh read gives."""
+
+import pytest
+import sqlalchemy as sa
+
+from badges.awards import AwardDetails, Recipient, award_badge
+from badges.models import Assertion
+from cairn.auth import Actor
+from cairn.db import db, transaction
+from cairn.users import SCOPES, User
+from recipients.models import IdentityType
+
+
+def _admin() -> Actor:
+    user = db.session.scalar(sa.select(User).where(User.is_admin))
+    return Actor(user_id=user.id, is_admin=True, scopes=frozenset(SCOPES))
+
+
+def _columns(assertion: Assertion) -> dict:
+    return {column.key: getattr(assertion, column.key)
+            for column in Assertion.__table__.columns}
+
+
+def test_the_object_left_in_the_session_is_the_stored_row(api, badge_class):
+    details = AwardDetails(evidence=({"narrative": "Closed a partnership."},),
+                           narrative="All modules.")
+    made = award_badge(_admin(), badge_class["id"],
+                       Recipient(IdentityType.email, "Ada@Example.org", "Ada"), details)
+    assert made in db.session and not db.session.is_modified(made)
+    columns = {column.key for column in Assertion.__table__.columns}
+    assert not columns & sa.inspect(made).unloaded  # every value known: no read to come
+    assert made.recipient.value == "ada@example.org"
+    seen = _columns(made)
+    db.session.expunge_all()
+    stored = db.session.get(Assertion, seen["id"])
+    assert _columns(stored) == seen
+    assert seen["badge_class_id"] and seen["recipient_identity_id"] and seen["credential"]
+    assert seen["revoked_at"] is None and seen["evidence"] == [dict(details.evidence[0])]
+
+
+def test_a_rolled_back_award_leaves_no_row(api, badge_class):
+    with pytest.raises(RuntimeError), transaction():
+        award_badge(_admin(), badge_class["id"], Recipient(IdentityType.email, "b@example.org"))
+        raise RuntimeError("the caller fails after the award")
+    db.session.expunge_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assertion)) == 0
