@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from badges.documents import credential_url
 from badges.models import Assertion, StatusList
-from cairn.db import db, transaction, utcnow
+from cairn.db import db, execute_core, transaction, utcnow
 from cairn.keyring import derived_key
 from cairn.urls import public_url
 from credentials import bitstring, dataintegrity, ob3
@@ -71,7 +71,7 @@ def _entry_kind(assertion: Assertion) -> str:
 def _place(issuer: Issuer, assertions: list[Assertion]) -> list[Assertion]:
     """Index the awards at the issuer's next positions; returns those whose index clashed."""
     secret = _secret_fingerprint()
-    end, placed_by = db.session.execute(_take_positions(), {
+    end, placed_by = execute_core(_take_positions(), {
         "issuer_id": issuer.id, "count": len(assertions), "secret": secret}).one()
     by_group: dict[int, list[Assertion]] = {}
     for position, assertion in enumerate(assertions, start=end - len(assertions)):

@@ -11,6 +11,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -80,6 +81,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def execute_core(statement: sa.Executable, params: dict[str, Any]) -> sa.CursorResult:
+    """Run a Core statement in the session's transaction, skipping the ORM's execute
+    step (about 25 us a statement): for the few statements every request runs."""
+    return db.session.connection().execute(statement, params)
 
 
 @contextlib.contextmanager

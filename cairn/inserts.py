@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE
 
-from cairn.db import Base, db
+from cairn.db import Base, db, execute_core
 
 
 def insert_object(obj: Base) -> None:
@@ -36,7 +36,7 @@ def insert_object(obj: Base) -> None:
               if key in obj.__dict__ or column.default is not None
               or column.server_default is None}
     primary_key = mapper.primary_key[0]
-    new_id = db.session.execute(_insert(mapper.local_table), values).scalar_one()
+    new_id = execute_core(_insert(mapper.local_table), values).scalar_one()
     setattr(obj, mapper.get_property_by_column(primary_key).key, new_id)
     make_transient_to_detached(obj)  # the row exists now: add() must not INSERT it again
     db.session.add(obj)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cairn.db import UTCDateTime, db, new_public_id, transaction, utcnow
+from cairn.db import UTCDateTime, db, execute_core, new_public_id, transaction, utcnow
 from cairn.errors import Conflict, NotFound, ValidationFailed
 
 #: Every scope a token can carry (api.md). An admin's bootstrap token has all.
@@ -141,7 +141,7 @@ def _token_by_hash() -> sa.Select:
 def find_active_token(secret: str) -> sa.Row | None:
     """The token's id, user_id, scopes and issuer_public_id, and its user's is_admin;
     None for a token that is unknown or revoked."""
-    return db.session.execute(_token_by_hash(), {"token_hash": hash_token(secret)}).one_or_none()
+    return execute_core(_token_by_hash(), {"token_hash": hash_token(secret)}).one_or_none()
 
 
 def list_tokens(user_id: int) -> list[ApiToken]:

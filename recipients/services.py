@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 
-from cairn.db import db, utcnow
+from cairn.db import db, execute_core, utcnow
 from recipients.errors import InvalidIdentity
 from recipients.models import IdentityType, RecipientIdentity
 
@@ -67,7 +67,7 @@ def resolve_identity(identity_type: IdentityType, value: str) -> RecipientIdenti
     insert, select = _identity_statements(db.session.get_bind().dialect.name)
     params = {"type": identity_type, "value": value}
     created_at = utcnow()
-    new_id = db.session.execute(insert, {**params, "created_at": created_at}).scalar()
+    new_id = execute_core(insert, {**params, "created_at": created_at}).scalar()
     if new_id is None:
         return db.session.scalar(select, params)
     identity = RecipientIdentity(id=new_id, created_at=created_at, **params)
