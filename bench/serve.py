@@ -100,6 +100,12 @@ def _wait_ready(server: subprocess.Popen, base_url: str, timeout: float = 30) ->
     raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 
 
+def gunicorn_command(workers: int, port: int) -> list[str]:
+    """gunicorn with Cairn's settings (`cairn.serving`), as production runs it."""
+    return [str(GUNICORN), "-c", "python:cairn.serving", "--workers", str(workers),
+            "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+
+
 @contextlib.contextmanager
 def served(database: str, *, workers: int = 2) -> Iterator[Served]:
     """gunicorn with Cairn's settings (`cairn.serving`), as in production, over a fresh database."""
@@ -114,8 +120,7 @@ def served(database: str, *, workers: int = 2) -> Iterator[Served]:
         log = Path(instance) / "gunicorn.log"
         with log.open("wb") as out:
             server = subprocess.Popen(
-                [GUNICORN, "-c", "python:cairn.serving", "--workers", str(workers),
-                 "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                gunicorn_command(workers, port),
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_ready(server, base_url)

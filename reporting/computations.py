@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reporting import counts
-from reporting.figures import Figures, figures, numbers
+from reporting import changes, counts
+from reporting.figures import Figures, difference, figures, numbers
 from reporting.holders import holder_changes
 from reporting.metric_specs import Resolved
 from reporting.periods import Window
@@ -36,6 +36,8 @@ from reporting.sources import (
 
 #: Changes whenever a computation's meaning changes, so that older memos are not used.
 VERSION = 1
+#: Kinds that count rows, not people: their change needs only the rows that changed.
+EVENTS = ("actions", "action_sum", "nominations")
 
 Count = Callable[[Slice], tuple[Figures, datetime | None]]
 
@@ -46,6 +48,20 @@ class Computation:
     tables: tuple[str, ...]  # whose new rows change the figures
     count: Count  # figures of a part of the rows, and their horizon
     now: datetime
+    #: The figures' change over a change part (reporting/changes.py), in one pass; None:
+    #: the part's people counted twice, up to each set of marks.
+    change: Count | None = None
+    #: Whether the change needs the people concerned, or only the rows that changed.
+    by_person: bool = True
+
+    def changed(self, part: Slice) -> tuple[Figures, datetime | None]:
+        """How the figures of the part's people changed from `part.before` to
+        `part.upto`, and the horizon of the rows that count now."""
+        if self.change is not None:
+            return self.change(part)
+        old, _ = self.count(Slice(part.identities, part.before))
+        new, horizon = self.count(Slice(part.identities, part.upto))
+        return difference(new, old), horizon
 
     @property
     def text(self) -> str:
@@ -97,7 +113,8 @@ def for_metric(metric: Resolved, window: Window) -> Computation:
                  "amount": metric.amount, "status": metric.status,
                  "pathway": metric.pathway_id, "milestones": _ids(metric.milestone_ids),
                  "include_revoked": metric.include_revoked}
-    return Computation(signature, _tables(metric), _counter(metric, window), window.now)
+    return Computation(signature, _tables(metric), _counter(metric, window), window.now,
+                       _changer(metric, window), metric.kind not in EVENTS)
 
 
 def _counter(metric: Resolved, window: Window) -> Count:
@@ -123,6 +140,45 @@ def _counter(metric: Resolved, window: Window) -> Count:
                                   include_revoked=metric.include_revoked, part=part)
     return lambda part: (_aggregate(kind, rows(part), window), counts.horizon(rows(part),
                                                                               window))
+
+
+def _changer(metric: Resolved, window: Window) -> Count | None:
+    """The one-pass change of each kind but holders (whose per-person islands are
+    counted again the plain way)."""
+    kind = metric.kind
+
+    def contributions(part: Slice):
+        return contribution_rows(metric.awards, metric.actions, part)
+
+    if kind == "contributors":
+        def change(part: Slice):
+            values, increments, horizon = changes.distinct(contributions, part, window)
+            return figures(values=values, increments=increments), horizon
+        return change
+    if kind in EVENTS:
+        def rows(part: Slice):
+            if kind == "nominations":
+                return nomination_rows(metric.awards, metric.status, part)
+            return action_rows(metric.actions, part=part, person=False,
+                               amount=metric.amount if kind == "action_sum" else None)
+        return lambda part: _as_values(changes.events(rows(part), window,
+                                                      amount=kind == "action_sum"))
+    if kind == "new_contributors":
+        return lambda part: _as_values(changes.firsts(contributions, part, window))
+    if kind == "new_holders":
+        return lambda part: _as_values(changes.firsts(
+            lambda part: award_rows(metric.awards, part), part, window))
+    if kind == "milestones":
+        def reached(part: Slice):
+            return milestone_rows(metric.pathway_id, metric.milestone_ids,
+                                  include_revoked=metric.include_revoked, part=part)
+        return lambda part: _as_values(changes.firsts(reached, part, window,
+                                                      by=("person", "milestone")))
+    return None
+
+
+def _as_values(change: changes.Change) -> tuple[Figures, datetime | None]:
+    return figures(values=change[0]), change[1]
 
 
 def _aggregate(kind: str, rows, window: Window) -> Figures:

@@ -3,8 +3,8 @@
 milestone's id) to an exact number. Kept as JSON: keys are text, and decimals are text
 too, so that nothing is rounded on the way in or out.
 
-Figures of disjoint sets of people add up: `patched` takes the old figures of some people
-out of a kept total and puts their new figures in.
+Figures of disjoint sets of people (or rows) add up: `added` puts the change of some
+people's figures (`difference` of their new and old figures) into a kept total.
 """
 
 from __future__ import annotations
@@ -23,17 +23,20 @@ def figures(**parts: Mapping[Any, Exact]) -> Figures:
             for name, part in parts.items()}
 
 
-def patched(kept: Figures, old: Figures, new: Figures) -> Figures:
-    """kept - old + new, part by part; zeros left out."""
+def added(kept: Figures, change: Figures, *, sign: int = 1) -> Figures:
+    """kept + sign * change, part by part; zeros left out."""
     result: Figures = {}
-    for name in kept.keys() | old.keys() | new.keys():
+    for name in kept.keys() | change.keys():
         part = dict(kept.get(name, {}))
-        for key, value in old.get(name, {}).items():
-            part[key] = part.get(key, 0) - value
-        for key, value in new.get(name, {}).items():
-            part[key] = part.get(key, 0) + value
+        for key, value in change.get(name, {}).items():
+            part[key] = part.get(key, 0) + sign * value
         result[name] = {key: value for key, value in part.items() if value}
     return result
+
+
+def difference(new: Figures, old: Figures) -> Figures:
+    """new - old, part by part: the change of some people's figures."""
+    return added(new, old, sign=-1)
 
 
 def numbers(found: Figures, name: str) -> dict[int, Number]:

@@ -10,9 +10,12 @@ asked for, in one snapshot (reporting/snapshot.py):
    (and its signature, which names the window and the number of buckets begun, is the
    request's); otherwise the figures are counted in full;
 2. rows past the watermarks belong to a set of people P; every figure is a sum over
-   people, so new = memo - figures(P's rows up to the old marks) + figures(all of P's
-   rows), both counted by the same queries restricted to P's identities
-   (reporting/slices.py). More than MOST_PEOPLE people: counted in full instead;
+   people, so new = memo + figures(all of P's rows) - figures(P's rows up to the old
+   marks): the change, counted in one pass over P's rows, each flagged as counted
+   before and now (reporting/slices.py, reporting/changes.py). Counts of rows (actions,
+   sums, nominations) are sums over rows: their change reads only the new rows and the
+   actions withdrawn since, whoever they belong to. More than MOST_PEOPLE people:
+   counted in full instead;
 3. the figures up to the newest settled marks are kept for the next request (never
    failing the report if that write fails); rows the snapshot sees past those marks (a
    writer that had not finished) are added for this answer only.
@@ -30,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from cairn.db import db, utcnow
 from reporting.computations import Computation
-from reporting.figures import Figures, from_json, patched, to_json
+from reporting.figures import Figures, added, from_json, to_json
 from reporting.models import ReportMemo
 from reporting.slices import EVERY, Slice
 from reporting.snapshot import Snapshot, open_snapshot
@@ -100,18 +103,22 @@ def _count(computation: Computation, snapshot: Snapshot, marks: Marks) -> Counte
 
 def _advance(computation: Computation, snapshot: Snapshot, counted: Counted,
              marks: Marks) -> Counted:
-    """`counted` brought from its marks to `marks` by counting its new people again."""
+    """`counted` brought from its marks to `marks` by adding the change that the rows in
+    between made (for figures of people, counted over those rows' people)."""
     if any(marks[name] < counted.marks[name] for name in computation.tables):
         return _count(computation, snapshot, marks)  # ids went back: start again
-    identities = touched_identities(computation.tables, counted.marks, marks,
-                                    most=MOST_PEOPLE)
-    if identities is None:
-        return _count(computation, snapshot, marks)
-    if not identities:
+    if all(marks[name] == counted.marks[name] for name in computation.tables):
         return Counted(counted.figures, marks, counted.horizon)
-    old, _ = computation.count(Slice(identities, counted.marks))
-    new, horizon = computation.count(Slice(identities, marks))
-    return Counted(patched(counted.figures, old, new), marks,
+    identities = None
+    if computation.by_person:
+        identities = touched_identities(computation.tables, counted.marks, marks,
+                                        most=MOST_PEOPLE)
+        if identities is None:
+            return _count(computation, snapshot, marks)
+        if not identities:
+            return Counted(counted.figures, marks, counted.horizon)
+    change, horizon = computation.changed(Slice(identities, marks, counted.marks))
+    return Counted(added(counted.figures, change), marks,
                    min(filter(None, (counted.horizon, horizon)), default=None))
 
 

@@ -34,13 +34,13 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from badges.models import Assertion
 from pathways.action_models import Action
 from pathways.models import MilestoneAward
 from pathways.nomination_models import Nomination
 from recipients.models import PersonIdentity
+from reporting.slices import among
 from reporting.tuning import run_report
 
 Marks = dict[str, int]
@@ -103,26 +103,30 @@ def touched_identities(tables: tuple[str, ...], since: Mapping[str, int],
                        until: Mapping[str, int], *, most: int) -> tuple[int, ...] | None:
     """Every identity of every person with a row in (since, until] of the tables: the
     identities of the rows, and all the identities verified by the same person (reports
-    count people). None when they are more than `most` people."""
+    count people). None when they are more than `most` people.
+
+    Three short statements, each by an index (row ids, then identities, then people),
+    rather than one: as one statement the planner misjudged how many identities the
+    rows had and read the whole table of verified links, twice."""
     parts = [sa.select(identity.label("identity_id")).where(id_ > since[name],
                                                             id_ <= until[name])
              for name in tables for id_, identity in [TABLES[name]]
              if until[name] > since[name]]
     if not parts:
         return ()
-    touched = sa.union(*parts).cte("touched")
-    link, other, theirs = (aliased(PersonIdentity) for _ in range(3))
-    verified = sa.select(theirs.person_id).where(
-        theirs.verified_at.is_not(None),
-        theirs.identity_id.in_(sa.select(touched.c.identity_id)))
-    query = sa.union(
-        sa.select(touched.c.identity_id, sa.func.coalesce(-link.person_id,
-                                                          touched.c.identity_id))
-        .select_from(touched.outerjoin(link, sa.and_(
-            link.identity_id == touched.c.identity_id, link.verified_at.is_not(None)))),
-        sa.select(other.identity_id, -other.person_id).where(
-            other.verified_at.is_not(None), other.person_id.in_(verified)))
-    rows = run_report(query).all()
-    if len({person for _, person in rows}) > most:
+    touched = set(run_report(sa.union(*parts)).scalars())
+    linked = dict(_verified(PersonIdentity.identity_id, touched))
+    people = set(linked.values())
+    identities = touched | {identity for identity, _ in
+                            _verified(PersonIdentity.person_id, people)}
+    if len(people) + len(touched - linked.keys()) > most:
         return None
-    return tuple(sorted({identity for identity, _ in rows}))
+    return tuple(sorted(identities))
+
+
+def _verified(column: sa.ColumnElement, ids: set[int]) -> list[tuple[int, int]]:
+    """(identity, person) of the verified links whose `column` is one of `ids`."""
+    if not ids:
+        return []
+    return run_report(sa.select(PersonIdentity.identity_id, PersonIdentity.person_id).where(
+        PersonIdentity.verified_at.is_not(None), among(column, tuple(ids)))).all()

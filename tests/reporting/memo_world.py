@@ -1,7 +1,8 @@
 """What the report memo tests count (no tests here): two issuers, a suspendable and an
 expiring badge class, three action types and a pathway, people holding several
-identities; every metric kind over windows in three time zones; and the figures worked
-out both through the memo and from scratch."""
+identities; every metric kind over windows in three time zones; the figures worked out
+both through the memo and from scratch; and the API's figures against the plain-Python
+ones (tests/reporting/reference.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from badges.models import BadgeClass
-from cairn.db import db, utcnow
+from badges.models import Assertion, BadgeClass
+from cairn.db import db, transaction, utcnow
 from issuers.models import Issuer
 from pathways.action_models import ActionType
 from pathways.models import Milestone, Pathway
+from pathways.nomination_models import Nomination
+from recipients.models import IdentityType
+from recipients.services import resolve_identity
 from reporting.computations import Computation, for_metric, series_of
 from reporting.funnel import _reached
 from reporting.metric_specs import Resolved
@@ -24,6 +28,7 @@ from reporting.series import Series
 from reporting.slices import EVERY
 from reporting.sources import ActionScope, AwardScope
 from tests.pathways.test_pathways_helpers import settle
+from tests.reporting import reference
 from tests.reporting.report_helpers import (
     action,
     award,
@@ -31,11 +36,13 @@ from tests.reporting.report_helpers import (
     person_with,
     post_actions,
 )
+from tests.reporting.test_report_numbers import figures, report
 
 TYPES = ("partnership.closed", "mentoring.session", "event.attended")
 #: p0 and p1 are one person, p2..p4 another; p5 and p6 are linked but never verified.
 EMAILS = [f"p{n}@example.org" for n in range(10)]
 START = datetime(2025, 10, 1, tzinfo=UTC)
+ZONES = ("Pacific/Chatham", "America/Los_Angeles")
 
 
 @dataclass
@@ -162,3 +169,35 @@ def compare_all(world: World, now: datetime | None = None) -> int:
 
 def funnel_from_scratch(pathway_id: int) -> dict[int, int]:
     return _reached(pathway_id, None, utcnow() + timedelta(days=1), False, EVERY)
+
+
+def agrees_with_reference(api) -> None:
+    """The API's holders, contributors and action sums: the plain-Python figures."""
+    awards, acts = reference.awards(), reference.acts()
+    standing = [a for a in awards if not a.withdrawn]
+    contributions = [(a.person, a.issued_on) for a in standing]
+    contributions += [(act.person, act.occurred_at) for act in acts]
+    for zone in ZONES:
+        body, spans = report(api, "holders", zone, "week")
+        assert figures(body) == reference.holders(spans, standing)
+        body, spans = report(api, "contributors", zone, "month")
+        assert figures(body) == reference.distinct_people(spans, contributions)
+        body, spans = report(api, "contributors", zone, "week", new="true")
+        assert figures(body) == reference.newcomers(spans, contributions)
+        body, spans = report(api, "actions", zone, "month", sum="value")
+        summed = [act for act in acts if type(act.properties.get("value")) in (int, float)]
+        assert figures(body) == reference.count_events(
+            spans, [act.occurred_at for act in summed],
+            [act.properties["value"] for act in summed])
+
+
+def nominate(world: World, email: str, days_ago: float) -> str:
+    identity = resolve_identity(IdentityType.email, email)
+    class_id = db.session.scalar(sa.select(Assertion.badge_class_id).where(
+        Assertion.public_id == world.awards[0]))
+    with transaction():
+        nomination = Nomination(badge_class_id=class_id, identity_id=identity.id,
+                                statement="Great work.", status="open",
+                                created_at=utcnow() - timedelta(days=days_ago))
+        db.session.add(nomination)
+    return nomination.public_id

@@ -12,10 +12,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from badges.models import Assertion
 from cairn.db import db, new_public_id, transaction, utcnow
 from pathways.action_models import Action, ActionType
-from pathways.nomination_models import Nomination
 from recipients.models import IdentityType
 from recipients.services import resolve_identity
 from reporting import memo
@@ -25,73 +23,18 @@ from reporting.metrics import metric_series
 from reporting.models import ReportMemo
 from reporting.periods import Window
 from reporting.sources import ActionScope, AwardScope
-from tests.reporting import reference
 from tests.reporting.memo_world import (
     EMAILS,
+    ZONES,
     add_actions,
     add_awards,
+    agrees_with_reference,
     compare_all,
     from_scratch,
-    make_world,
+    nominate,
 )
 from tests.reporting.report_helpers import award, person_with, retract, revoke
-from tests.reporting.test_report_numbers import figures, report
-
-ZONES = ("Pacific/Chatham", "America/Los_Angeles")
-
-
-@pytest.fixture
-def full_counts(monkeypatch):
-    """The computations counted over every row (not only new people's), as they happen."""
-    counted = []
-    original = memo._count
-
-    def spy(computation, snapshot, marks):
-        counted.append(computation.signature["kind"])
-        return original(computation, snapshot, marks)
-
-    monkeypatch.setattr(memo, "_count", spy)
-    return counted
-
-
-@pytest.fixture
-def world(api, make_issuer, make_badge_class):
-    made = make_world(api, make_issuer, make_badge_class)
-    made.awards = add_awards(api, made, [0, 1, 2, 5, 7, 3, 8, 2])
-    made.actions = add_actions(api, made, [0, 2, 3, 4, 6, 7, 9, 1, 5, 0, 0])
-    return made
-
-
-def agrees_with_reference(api) -> None:
-    """The API's holders, contributors and action sums: the plain-Python figures."""
-    awards, acts = reference.awards(), reference.acts()
-    standing = [a for a in awards if not a.withdrawn]
-    contributions = [(a.person, a.issued_on) for a in standing]
-    contributions += [(act.person, act.occurred_at) for act in acts]
-    for zone in ZONES:
-        body, spans = report(api, "holders", zone, "week")
-        assert figures(body) == reference.holders(spans, standing)
-        body, spans = report(api, "contributors", zone, "month")
-        assert figures(body) == reference.distinct_people(spans, contributions)
-        body, spans = report(api, "contributors", zone, "week", new="true")
-        assert figures(body) == reference.newcomers(spans, contributions)
-        body, spans = report(api, "actions", zone, "month", sum="value")
-        summed = [act for act in acts if type(act.properties.get("value")) in (int, float)]
-        assert figures(body) == reference.count_events(
-            spans, [act.occurred_at for act in summed],
-            [act.properties["value"] for act in summed])
-
-
-def _nominate(world, email: str, days_ago: float) -> str:
-    identity = resolve_identity(IdentityType.email, email)
-    class_id = db.session.scalar(sa.select(Assertion.badge_class_id).where(
-        Assertion.public_id == world.awards[0]))
-    with transaction():
-        nomination = Nomination(badge_class_id=class_id, identity_id=identity.id,
-                                statement="Great work.", status="open",
-                                created_at=utcnow() - timedelta(days=days_ago))
-        db.session.add(nomination)
-    return nomination.public_id
+from tests.reporting.test_report_numbers import report
 
 
 def test_new_rows_are_counted_for_their_people_only(api, world, full_counts):
@@ -104,7 +47,7 @@ def test_new_rows_are_counted_for_their_people_only(api, world, full_counts):
     agrees_with_reference(api)
     retract(api, world.actions[0])
     retract(api, world.actions[3])
-    _nominate(world, EMAILS[2], days_ago=1)
+    nominate(world, EMAILS[2], days_ago=1)
     compare_all(world)
     agrees_with_reference(api)
     assert full_counts == []
@@ -138,7 +81,7 @@ def test_an_identity_verified_for_a_person_is_counted_again(api, world):
 
 
 def test_nominations_decided_are_counted_again(api, world, full_counts):
-    nominations = [_nominate(world, EMAILS[n], days_ago=n + 1) for n in range(3)]
+    nominations = [nominate(world, EMAILS[n], days_ago=n + 1) for n in range(3)]
     compare_all(world)
     full_counts.clear()
     decided = api.post(f"/api/v1/nominations/{nominations[1]}/decide",
