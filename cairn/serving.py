@@ -6,10 +6,17 @@ connection and the worker's accept again, about a millisecond of server CPU per 
 on the 2-core machine (`bench/awards.py`). The application is thread-safe: each thread
 gets its own database session, and the in-process job pool runs threads already.
 
+On SQLite each worker answers one request at a time: SQLite has one writer at a time,
+and a writer that finds the database locked waits in SQLite's busy handler, which sleeps
+in steps of 1 to 100 ms; with several threads per worker, awards kept finding each
+other's locks. PostgreSQL locks rows, so its workers run 4 threads each.
+
 The number of workers is the command line's (`--workers`) or WEB_CONCURRENCY's; any
 setting here can be overridden the same way, or with GUNICORN_CMD_ARGS.
 """
 
+import os
+
 worker_class = "gthread"
-threads = 4
+threads = 1 if os.environ.get("DATABASE_URL", "sqlite:").startswith("sqlite:") else 4
 keepalive = 5  # seconds an idle connection is kept
