@@ -19,11 +19,12 @@ only the rows it wins are stored; it then records what was stored, in that trans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from badges.awards import AwardDetails, Recipient, award_request_hash, build_assertion
 from badges.credentials import issue_credential
@@ -35,6 +36,7 @@ from badges.signals import badge_awarded
 from badges.status import allocate_statuses
 from cairn.auth import Actor
 from cairn.db import db, transaction
+from cairn.inserts import join_as_stored, row_values
 from issuers.models import KeyType
 from issuers.services import signing_keys
 from recipients.models import IdentityType, RecipientIdentity
@@ -65,10 +67,16 @@ class BatchClaim(Protocol):
 
 
 def award_batch(actor: Actor, badge_class_public_id: str, items: Sequence[BatchItem], *,
-                claim: BatchClaim | None = None) -> dict[str, str]:
+                claim: BatchClaim | None = None, earlier_runs: bool = True,
+                ) -> dict[str, str]:
     """Award each item unless its key was awarded before or its person already holds the
-    badge (or, with `claim`, the claim was lost); returns each key's outcome."""
-    outcomes, new = _plan(actor, badge_class_public_id, items)
+    badge (or, with `claim`, the claim was lost); returns each key's outcome.
+
+    `earlier_runs=False` skips looking the keys up, for a caller whose claim rules out an
+    earlier run's award under them (the pathway engine stores its claim row with the
+    award): an award under one of them that appeared all the same breaks the unique
+    (awarder, key) constraint, and the batch raises IntegrityError as for any race."""
+    outcomes, new = _plan(actor, badge_class_public_id, items, earlier_runs)
     if new:
         with transaction(), db.session.no_autoflush:  # short: reserves status positions
             allocate_statuses([assertion for assertion, _ in new])
@@ -89,16 +97,16 @@ def award_batch(actor: Actor, badge_class_public_id: str, items: Sequence[BatchI
 
 
 def _plan(actor: Actor, badge_class_public_id: str, items: Sequence[BatchItem],
-          ) -> tuple[dict[str, str], list[tuple[Assertion, BatchItem]]]:
+          earlier_runs: bool) -> tuple[dict[str, str], list[tuple[Assertion, BatchItem]]]:
     """Read-only: which rows to award, as unsigned assertions (with unsaved identities)."""
     with transaction():
         badge_class = get_badge_class(actor, badge_class_public_id, "award")
         signing_keys(badge_class.issuer)  # made on first use, before the lock-free signing
-        outcomes = dict.fromkeys(_keys_awarded(actor, [item.key for item in items]), AWARDED)
+        outcomes = dict.fromkeys(_keys_awarded(actor, [item.key for item in items]), AWARDED) \
+            if earlier_runs else {}
         pending = [(item, item.identity or _identity(item.recipient)) for item in items
                    if item.key not in outcomes]
-        holders = _holders(badge_class, {(identity.type, identity.value)
-                                         for _, identity in pending})
+        holders = _holders(badge_class, [identity for _, identity in pending])
         new: list[tuple[Assertion, BatchItem]] = []
         for item, identity in pending:
             if (identity.type, identity.value) in holders:
@@ -136,24 +144,60 @@ def _store(new: list[tuple[Assertion, BatchItem]]) -> None:
         if item.identity is None:
             assertion.recipient = identities[(assertion.recipient.type,
                                               assertion.recipient.value)]
-        db.session.add(assertion)
+    _insert([assertion for assertion, _ in new])
+    for assertion, item in new:
         if item.details.notify:
             queue_award_notification(assertion)
     queue_awarded([assertion for assertion, _ in new])
 
 
+def _insert(assertions: list[Assertion]) -> None:
+    """Store the awards. On PostgreSQL as one executemany of a plain INSERT with ids taken
+    from the sequence first: psycopg sends it as one prepared statement, row after row in
+    a pipeline, where the ORM's flush (a multi-row INSERT .. RETURNING) made psycopg parse
+    a statement of thousands of placeholders per batch. The awards then join the session
+    as the persistent rows they are."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.add_all(assertions)
+        db.session.flush()
+        return
+    table = Assertion.__table__
+    ids = db.session.scalars(sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(
+        table.name, table.c.id.name))).select_from(sa.func.generate_series(1, len(assertions))))
+    for assertion, assertion_id in zip(assertions, ids, strict=True):
+        assertion.id = assertion_id
+    db.session.execute(sa.insert(table), [row_values(assertion) for assertion in assertions])
+    for assertion in assertions:
+        join_as_stored(assertion)
+
+
 def _keys_awarded(actor: Actor, keys: list[str]) -> list[str]:
     return list(db.session.scalars(sa.select(Assertion.idempotency_key).where(
-        Assertion.awarded_by_id == actor.user_id, Assertion.idempotency_key.in_(keys))))
+        Assertion.awarded_by_id == actor.user_id, _any_of(Assertion.idempotency_key, keys))))
 
 
-def _holders(badge_class: BadgeClass,
-             identities: set[tuple[IdentityType, str]]) -> set[tuple[IdentityType, str]]:
-    """The identities among these that hold an unrevoked award of the badge class."""
+def _holders(badge_class: BadgeClass, identities: list[RecipientIdentity],
+             ) -> set[tuple[IdentityType, str]]:
+    """The identities among these that hold an unrevoked award of the badge class: by id
+    when every one is stored already (the pathway engine's), else by type and value."""
     if not identities:
         return set()
-    rows = db.session.execute(sa.select(RecipientIdentity.type, RecipientIdentity.value).join(
+    held = sa.select(RecipientIdentity.type, RecipientIdentity.value).join(
         Assertion, Assertion.recipient_identity_id == RecipientIdentity.id).where(
-        Assertion.badge_class_id == badge_class.id, Assertion.revoked_at.is_(None),
-        RecipientIdentity.value.in_({value for _, value in identities})))
-    return {(kind, value) for kind, value in rows if (kind, value) in identities}
+        Assertion.badge_class_id == badge_class.id, Assertion.revoked_at.is_(None))
+    if all(identity.id is not None for identity in identities):
+        return set(db.session.execute(held.where(_any_of(
+            Assertion.recipient_identity_id, {identity.id for identity in identities}))))
+    wanted = {(identity.type, identity.value) for identity in identities}
+    rows = db.session.execute(held.where(_any_of(RecipientIdentity.value,
+                                                 {value for _, value in wanted})))
+    return {(kind, value) for kind, value in rows if (kind, value) in wanted}
+
+
+def _any_of(column: sa.ColumnElement, values: Collection[Any]) -> sa.ColumnElement[bool]:
+    """`column IN values`, as `column = ANY(:array)` on PostgreSQL: psycopg parses a long
+    statement's placeholders on every call, one array parameter keeps it short (cached)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values),
+                                              type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))

@@ -31,14 +31,28 @@ def insert_object(obj: Base) -> None:
     """INSERT `obj` (new, with an autoincrement primary key) and add it to the session
     as persistent, its id and defaults set as a flush would set them."""
     mapper: Mapper = sa.inspect(type(obj))
+    new_id = execute_core(_insert(mapper.local_table), row_values(obj)).scalar_one()
+    setattr(obj, mapper.get_property_by_column(mapper.primary_key[0]).key, new_id)
+    join_as_stored(obj)
+
+
+def row_values(obj: Base) -> dict[str, Any]:
+    """The row a flush would write for the new `obj`, by column key: its columns, the
+    keys of its many-to-one relationships and, for what is unset, the columns' Python
+    defaults (set on the object too). A primary key not set yet is left to the database,
+    and so is a column with only a server default: it loads when first read."""
+    mapper: Mapper = sa.inspect(type(obj))
     _fill_foreign_keys(mapper, obj)
-    values = {column.key: _value(obj, key, column) for key, column in _columns(mapper)
-              if key in obj.__dict__ or column.default is not None
-              or column.server_default is None}
-    primary_key = mapper.primary_key[0]
-    new_id = execute_core(_insert(mapper.local_table), values).scalar_one()
-    setattr(obj, mapper.get_property_by_column(primary_key).key, new_id)
-    make_transient_to_detached(obj)  # the row exists now: add() must not INSERT it again
+    return {column.key: _value(obj, key, column) for key, column in _columns(mapper)
+            if key in obj.__dict__
+            or (not column.primary_key
+                and (column.default is not None or column.server_default is None))}
+
+
+def join_as_stored(obj: Base) -> None:
+    """Add `obj`, whose row was just inserted (its primary key set), to the session as
+    that persistent row: `add()` must not INSERT it again."""
+    make_transient_to_detached(obj)
     db.session.add(obj)
 
 
@@ -56,13 +70,11 @@ def _fill_foreign_keys(mapper: Mapper, obj: Base) -> None:
 
 @functools.cache
 def _columns(mapper: Mapper) -> tuple[tuple[str, sa.Column], ...]:
-    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs
-                 if not prop.columns[0].primary_key)
+    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
 
 
 def _value(obj: Base, key: str, column: sa.Column) -> Any:
-    """The attribute's value, or the column's Python default (set on the object too).
-    A column left to its server default is not asked: it loads when first read."""
+    """The attribute's value, or the column's Python default (set on the object too)."""
     if key in obj.__dict__:
         return obj.__dict__[key]
     default = column.default

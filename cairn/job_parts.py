@@ -31,13 +31,78 @@ def claim_part(job_public_id: str, number: int) -> tuple[Job, JobPart] | None:
         part = db.session.scalar(sa.select(JobPart).where(
             JobPart.job_id == job.id, JobPart.number == number)
             .execution_options(populate_existing=True))
-        if part is None or part.status == "done":
+        if part is None or part.status == "done" or part.taken_by_id is not None:
             return None
         db.session.execute(sa.update(JobPart).where(JobPart.id == part.id).values(
             status="running", updated_at=utcnow()))
         db.session.execute(sa.update(Job).where(Job.id == job.id, Job.status == "queued")
                            .values(status="running", updated_at=utcnow()))
     return job, part
+
+
+def take_parts(part: JobPart, kind: str, *, items: int) -> list[tuple[Job, JobPart]]:
+    """Other jobs' queued parts of this kind, about `items` items' worth, taken over by
+    `part` to run with its own, and any it took before (a re-run after a crash). Their own
+    tasks then find them taken and return; a part is taken by one part only (the UPDATE
+    re-checks that it is still queued and free). `finish_taken` marks them done,
+    `release_taken` gives them back."""
+    with transaction():
+        free = db.session.execute(sa.select(JobPart.id, JobPart.stop - JobPart.start)
+                                  .join(Job, Job.id == JobPart.job_id)
+                                  .where(Job.kind == kind, Job.status.in_(UNFINISHED),
+                                         JobPart.status == "queued",
+                                         JobPart.taken_by_id.is_(None), JobPart.id != part.id)
+                                  .order_by(JobPart.id).limit(TAKE_AT_MOST)).all()
+        wanted, room = [], items
+        for part_id, size in free:
+            if size > room:
+                break
+            wanted.append(part_id)
+            room -= size
+        if wanted:
+            db.session.execute(sa.update(JobPart).where(
+                JobPart.id.in_(wanted), JobPart.status == "queued",
+                JobPart.taken_by_id.is_(None)).values(
+                taken_by_id=part.id, status="running", updated_at=utcnow())
+                .execution_options(synchronize_session=False))
+        taken = db.session.execute(sa.select(Job, JobPart).join(Job, Job.id == JobPart.job_id)
+                                   .where(JobPart.taken_by_id == part.id,
+                                          JobPart.status != "done").order_by(JobPart.id)
+                                   .execution_options(populate_existing=True)).all()
+    return [(job, taken_part) for job, taken_part in taken]
+
+
+#: The most parts one part takes over at a time.
+TAKE_AT_MOST = 100
+
+
+def finish_taken(reports: list[tuple[Job, JobPart, dict[str, int], list[dict[str, Any]]]],
+                 ) -> None:
+    """Mark parts taken over done, each with its counts and errors, in one transaction;
+    then roll each one's job up."""
+    if not reports:
+        return
+    with transaction():
+        for _, part, counts, errors in reports:
+            db.session.execute(sa.update(JobPart).where(JobPart.id == part.id).values(
+                done=part.stop - part.start, counts=counts, errors=errors[:MAX_ERRORS],
+                updated_at=utcnow(), status="done").execution_options(
+                synchronize_session=False))
+    for job in {job.id: job for job, *_ in reports}.values():
+        roll_up(job)
+
+
+def release_taken(taken: list[tuple[Job, JobPart]]) -> list[Job]:
+    """Give parts taken over back to their own jobs (queued again, untaken): the part
+    that took them failed. The jobs, to enqueue again."""
+    if not taken:
+        return []
+    with transaction():
+        db.session.execute(sa.update(JobPart).where(
+            JobPart.id.in_([part.id for _, part in taken]), JobPart.status != "done").values(
+            taken_by_id=None, status="queued", updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+    return list({job.id: job for job, _ in taken}.values())
 
 
 def unfinished_parts(job: Job) -> list[int]:

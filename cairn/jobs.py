@@ -82,6 +82,10 @@ class JobPart(db.Model):
     counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     errors: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The part running this one together with its own (cairn/job_parts.py: take_parts):
+    # this part's own task then leaves it to that one.
+    taken_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("job_parts.id", ondelete="SET NULL"), index=True)
     job: Mapped[Job] = relationship(back_populates="parts")
 
 

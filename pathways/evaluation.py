@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from badges.awards import Recipient, award_badge
 from badges.models import Assertion, BadgeClass
@@ -50,6 +50,7 @@ from cairn.errors import CairnError
 from cairn.users import SCOPES, User
 from cairn.webhooks import queue_event, rfc3339
 from pathways.action_models import RETRACTION, Action, ActionType
+from pathways.action_sql import any_of
 from pathways.models import Milestone, MilestoneAward, Pathway
 from pathways.pathway_evidence import award_details
 from pathways.rules import ActionFact, Facts, Outcome, evaluate, milestone_order
@@ -111,25 +112,26 @@ def gather_facts(identity_ids: Collection[int], *, action_types: Collection[str]
                 Action.id, Action.public_id, Action.identity_id, Action.occurred_at,
                 Action.properties, Action.source, Action.external_id, ActionType.key)
                 .join(ActionType, ActionType.id == Action.action_type_id)
-                .where(Action.identity_id.in_(people), ActionType.key.in_(action_types))):
+                .where(any_of(Action.identity_id, people), ActionType.key.in_(action_types))):
             properties = row.properties or {}
             people[row.identity_id].actions.append(
                 ActionFact(row.id, row.key, row.occurred_at, properties))
             infos[row.id] = ActionInfo(row.public_id, row.key, row.occurred_at, row.source,
                                        row.external_id, properties)
-        withdrawn = aliased(Action)
+        # A retraction has no type and the person of the action it withdraws: those of
+        # these people that withdraw an action just read are the ones that matter.
         for row in db.session.execute(sa.select(
                 Action.id, Action.identity_id, Action.occurred_at, Action.retracts_id)
-                .join(withdrawn, withdrawn.id == Action.retracts_id)
-                .join(ActionType, ActionType.id == withdrawn.action_type_id)
-                .where(Action.identity_id.in_(people), ActionType.key.in_(action_types))):
-            people[row.identity_id].actions.append(
-                ActionFact(row.id, RETRACTION, row.occurred_at, {}, retracts=row.retracts_id))
+                .where(any_of(Action.identity_id, people), Action.action_type_id.is_(None),
+                       Action.retracts_id.is_not(None))):
+            if row.retracts_id in infos:
+                people[row.identity_id].actions.append(ActionFact(
+                    row.id, RETRACTION, row.occurred_at, {}, retracts=row.retracts_id))
     if badges:
         for identity_id, badge_class_id in db.session.execute(
                 sa.select(Assertion.recipient_identity_id, BadgeClass.public_id)
                 .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
-                .where(Assertion.recipient_identity_id.in_(people),
+                .where(any_of(Assertion.recipient_identity_id, people),
                        BadgeClass.public_id.in_(badges), *held_now(as_of))):
             people[identity_id].badges.add(badge_class_id)
     return people, infos
@@ -149,7 +151,7 @@ def awarded_milestones(identity_ids: Collection[int],
         for identity_id, milestone_id, assertion_id in db.session.execute(sa.select(
                 MilestoneAward.identity_id, MilestoneAward.milestone_id,
                 MilestoneAward.assertion_id).where(
-                MilestoneAward.identity_id.in_(identity_ids),
+                any_of(MilestoneAward.identity_id, identity_ids),
                 MilestoneAward.milestone_id.in_(milestone_ids))):
             found[identity_id][milestone_id] = assertion_id
     return found

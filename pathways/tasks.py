@@ -31,10 +31,18 @@ from badges.models import Assertion
 from badges.signals import badge_awarded
 from cairn.auth import Actor
 from cairn.db import db, transaction
-from cairn.job_parts import claim_part, report_part, run_parts
+from cairn.job_parts import (
+    claim_part,
+    finish_taken,
+    release_taken,
+    report_part,
+    run_parts,
+    take_parts,
+)
 from cairn.jobs import (
     MAX_ERRORS,
     Job,
+    JobPart,
     create_job,
     enqueue,
     register_kind,
@@ -178,65 +186,112 @@ def _safely(queue: Callable[[], Any]) -> None:
 # --- running ----------------------------------------------------------------------------
 
 def run_evaluation(job_public_id: str, part: int | None = None) -> None:
-    _run(job_public_id, part, _evaluator)
+    run_parts(job_public_id, part, _run_evaluation_part)
 
 
 def run_backfill(job_public_id: str, part: int | None = None) -> None:
-    _run(job_public_id, part, _backfiller)
+    run_parts(job_public_id, part, _run_backfill_part)
 
 
-#: Evaluates a group of a part's entries; each entry's result, in order.
-Evaluator = Callable[[list[Any]], list[Evaluation]]
-def _evaluator(job: Job) -> Evaluator:
-    def evaluate(entries: list[dict[str, Any]]) -> list[Evaluation]:
-        changes: dict[int, tuple[set[str], set[str]]] = {}
-        for entry in entries:
-            types, badges = changes.setdefault(entry["identity"], (set(), set()))
-            types.update(entry["action_types"])
-            badges.update(entry["badges"])
-        results = evaluate_changes(changes)
-        return [results.get(entry["identity"], Evaluation()) for entry in entries]
-    return evaluate
+#: The most people an evaluation part runs: its own, and those of the queued parts of other
+#: evaluations it takes over.
+MERGED_PEOPLE = 5000
+#: An evaluation part's (or a part taken over's) result: its job, the part, its counts and
+#: its errors.
+Report = tuple[Job, JobPart, dict[str, int], list[dict[str, Any]]]
 
 
-def _backfiller(job: Job) -> Evaluator:
-    """All of the pathway's milestones for each person, as the pathway is when the part
-    starts, then what the badges awarded can change elsewhere."""
-    pathway = find_pathway(job.payload["pathway"])
-
-    def evaluate(identity_ids: list[int]) -> list[Evaluation]:
-        if pathway is None:
-            return [Evaluation() for _ in identity_ids]
-        results = evaluate_milestones(identity_ids, pathway.active_milestones)
-        return [results.get(identity_id, Evaluation()) for identity_id in identity_ids]
-    return evaluate
-
-
-def _run(job_public_id: str, part: int | None, evaluator: Callable[[Job], Evaluator],
-         ) -> None:
-    run_parts(job_public_id, part,
-              lambda job_id, number: _run_part(job_id, number, evaluator))
-
-
-def _run_part(job_public_id: str, number: int, evaluator: Callable[[Job], Evaluator],
-              ) -> None:
+def _run_evaluation_part(job_public_id: str, number: int) -> None:
+    """Run a part of an evaluation together with the queued parts of other evaluations
+    that it can take over (each ingested batch queues a job of its own): a person changed
+    in several of them is evaluated once, and each milestone reached is awarded to more
+    people per batch. Taken parts are marked done with this one; if it fails they are
+    given back (and queued again), and if its process dies its re-run takes them again."""
     claimed = claim_part(job_public_id, number)
     if claimed is None:
         return
     job, part = claimed
-    evaluate = evaluator(job)
+    own = job.payload["people"][part.start:part.stop]
+    taken = take_parts(part, EVALUATION, items=MERGED_PEOPLE - len(own))
+    units = [(job, part, own)] + [(other, other_part, _entries(other, other_part))
+                                  for other, other_part in taken]
+    try:
+        results = _evaluate_units(units)
+    except Exception:
+        db.session.rollback()
+        for other in release_taken(taken):
+            _safely(lambda other=other: enqueue(other))
+        raise
+    reports = _reports(units, results)
+    finish_taken(reports[1:])
+    _, _, counts, errors = reports[0]
+    report_part(job, number, done=len(own), counts=counts, errors=errors, finished=True)
+
+
+def _entries(job: Job, part: JobPart) -> list[dict[str, Any]]:
+    return job.payload["people"][part.start:part.stop]
+
+
+def _evaluate_units(units: list[tuple[Job, JobPart, list]]) -> dict[int, Evaluation]:
+    """Every person's changes across the units, evaluated at once (at most MERGED_PEOPLE:
+    the fewer the batches per milestone, the less each award costs); each person's
+    result."""
+    changes: dict[int, tuple[set[str], set[str]]] = {}
+    for _, _, entries in units:
+        for entry in entries:
+            types, badges = changes.setdefault(entry["identity"], (set(), set()))
+            types.update(entry["action_types"])
+            badges.update(entry["badges"])
+    return evaluate_changes(changes) if changes else {}
+
+
+def _reports(units: list[tuple[Job, JobPart, list]], results: dict[int, Evaluation],
+             ) -> list[Report]:
+    """Each unit's counts and errors; a person in several units counts in the first."""
+    counted: set[int] = set()
+    reports: list[Report] = []
+    for job, part, entries in units:
+        counts = {"awarded": 0, "already_awarded": 0, "failed": 0}
+        errors: list[dict[str, Any]] = []
+        for offset, entry in enumerate(entries):
+            if entry["identity"] in counted:
+                continue
+            counted.add(entry["identity"])
+            result = results.get(entry["identity"], Evaluation())
+            _count(counts, errors, result, row=part.start + offset + 1)
+        reports.append((job, part, counts, errors))
+    return reports
+
+
+def _count(counts: dict[str, int], errors: list[dict[str, Any]], result: Evaluation, *,
+           row: int) -> None:
+    counts["awarded"] += result.awarded
+    counts["already_awarded"] += result.already
+    counts["failed"] += result.failed
+    for error in result.errors[:MAX_ERRORS - len(errors)]:
+        errors.append({"row": row, **error})
+
+
+def _run_backfill_part(job_public_id: str, number: int) -> None:
+    """All of the pathway's milestones for each person of the part, as the pathway is when
+    the part starts, then what the badges awarded can change elsewhere; progress after
+    each group."""
+    claimed = claim_part(job_public_id, number)
+    if claimed is None:
+        return
+    job, part = claimed
+    pathway = find_pathway(job.payload["pathway"])
     entries = job.payload["people"][part.start:part.stop]
     size = max(1, int(current_app.config["PATHWAYS_GROUP_SIZE"]))
     counts = {"awarded": 0, "already_awarded": 0, "failed": 0}
     errors: list[dict[str, Any]] = []
     for first in range(0, len(entries), size):
         group = entries[first:first + size]
-        for offset, result in enumerate(evaluate(group), start=first):
-            counts["awarded"] += result.awarded
-            counts["already_awarded"] += result.already
-            counts["failed"] += result.failed
-            for error in result.errors[:MAX_ERRORS - len(errors)]:
-                errors.append({"row": part.start + offset + 1, **error})
+        results = evaluate_milestones(group, pathway.active_milestones) \
+            if pathway is not None else {}
+        for offset, identity_id in enumerate(group, start=first):
+            _count(counts, errors, results.get(identity_id, Evaluation()),
+                   row=part.start + offset + 1)
         done = first + len(group)
         report_part(job, number, done=done, counts=counts, errors=errors,
                     finished=done == len(entries))
