@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
 
 from cairn.db import db, execute_core, utcnow
+from cairn.inserts import join_as_stored
 from recipients.errors import InvalidIdentity
 from recipients.models import IdentityType, RecipientIdentity
 
@@ -71,8 +71,7 @@ def resolve_identity(identity_type: IdentityType, value: str) -> RecipientIdenti
     if new_id is None:
         return db.session.scalar(select, params)
     identity = RecipientIdentity(id=new_id, created_at=created_at, **params)
-    make_transient_to_detached(identity)  # a row that exists: add() must not INSERT it
-    db.session.add(identity)
+    join_as_stored(identity)
     return identity
 
 
