@@ -170,11 +170,11 @@ def trigger_closure(rules: Mapping[str, dict]) -> dict[str, tuple[set[str], set[
 def write_triggers(pathway: Pathway) -> None:
     """Rewrite the pathway's triggers from its active milestones' current rules, and
     mark the badge classes they watch (before and after) as watched or not."""
-    milestone_ids = [milestone.id for milestone in pathway.milestones]
-    badges = set(db.session.scalars(sa.select(MilestoneTrigger.key).where(
-        MilestoneTrigger.milestone_id.in_(milestone_ids), MilestoneTrigger.kind == "badge")))
-    db.session.execute(sa.delete(MilestoneTrigger).where(
-        MilestoneTrigger.milestone_id.in_(milestone_ids)))
+    removed = db.session.execute(sa.delete(MilestoneTrigger).where(
+        MilestoneTrigger.milestone_id.in_([milestone.id for milestone in pathway.milestones]))
+        .returning(MilestoneTrigger.kind, MilestoneTrigger.key)
+        .execution_options(synchronize_session=False))
+    badges = {key for kind, key in removed if kind == "badge"}
     active = pathway.active_milestones
     closure = trigger_closure({milestone.key: milestone.rule for milestone in active})
     rows = [{"milestone_id": milestone.id, "kind": kind, "key": key}
