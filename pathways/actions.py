@@ -27,9 +27,9 @@ from pathways.action_checks import ActionDraft, Recorded, Row, UnreadableAction,
 from pathways.action_errors import ActionNotFound, InvalidAction, InvalidActions, TooManyActions
 from pathways.action_models import RETRACTION, Action, ActionType
 from pathways.action_people import PersonRef, identity_id_for_filter
-from pathways.action_sql import any_of, insert_actions
+from pathways.action_sql import any_of, identity_ids, insert_actions
 from pathways.signals import actions_recorded, actions_recording
-from recipients.models import IdentityType, RecipientIdentity
+from recipients.models import IdentityType
 from recipients.services import resolve_identities
 
 MAX_BATCH = 1000
@@ -124,9 +124,8 @@ def _identity_ids(wanted: set[tuple[IdentityType, str]]) -> dict[tuple[IdentityT
     found: dict[tuple[IdentityType, str], int] = {}
     for kind in {kind for kind, _ in wanted}:
         values = sorted(value for other, value in wanted if other is kind)
-        found.update(((kind, value), identity_id) for identity_id, value in db.session.execute(
-            sa.select(RecipientIdentity.id, RecipientIdentity.value).where(
-                RecipientIdentity.type == kind, any_of(RecipientIdentity.value, values))))
+        found.update(((kind, value), identity_id)
+                     for identity_id, value in identity_ids(kind, values))
     missing = wanted - found.keys()
     if missing:
         found.update((pair, identity.id)
