@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from celery import Celery
 from serve import ROOT, create_badge_class, load_average, machine, served
 
 TARGET_SECONDS = 60
@@ -43,12 +44,23 @@ def celery_workers(env: dict[str, str], count: int):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for i in range(count)]
     try:
+        _wait_ready(env["CAIRN_BROKER_URL"], count)
         yield
     finally:
         for worker in workers:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=30)
+
+
+def _wait_ready(broker_url: str, count: int, limit: float = 120) -> None:
+    """Until every worker answers a ping: a deployment's workers are up before the work
+    arrives, so the clock starts on warm workers, not on their imports."""
+    control = Celery(broker=broker_url).control
+    deadline = time.monotonic() + limit
+    while len(control.ping(timeout=0.5)) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} Celery workers not ready after {limit} s")
 
 
 def run(database: str, n: int, celery_workers_count: int) -> None:
