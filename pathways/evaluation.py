@@ -32,9 +32,10 @@ progress shows the rule's current truth beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +54,14 @@ from pathways.action_models import RETRACTION, Action, ActionType
 from pathways.action_sql import any_of
 from pathways.models import Milestone, MilestoneAward, Pathway
 from pathways.pathway_evidence import award_details
-from pathways.rules import ActionFact, Facts, Outcome, evaluate, milestone_order
+from pathways.rules import (
+    ActionFact,
+    Facts,
+    Outcome,
+    evaluate,
+    filters_properties,
+    milestone_order,
+)
 from pathways.services import trigger_closure
 from recipients.models import RecipientIdentity
 
@@ -100,31 +108,32 @@ class Evaluation:
 
 
 def gather_facts(identity_ids: Collection[int], *, action_types: Collection[str],
-                 badges: Collection[str], as_of: datetime,
-                 ) -> tuple[dict[int, PersonFacts], dict[int, ActionInfo]]:
-    """Each person's facts, and what the evidence needs of each action found."""
+                 badges: Collection[str], as_of: datetime, with_properties: bool = True,
+                 ) -> dict[int, PersonFacts]:
+    """Each person's facts. Only what rules read is loaded: the actions' properties only
+    `with_properties` (a rule filters on them), and no evidence (`action_infos` reads
+    that for the few actions that met a rule reached)."""
     people = {identity_id: PersonFacts() for identity_id in identity_ids}
-    infos: dict[int, ActionInfo] = {}
     if not people:
-        return people, infos
+        return people
     if action_types:
-        for row in db.session.execute(sa.select(
-                Action.id, Action.public_id, Action.identity_id, Action.occurred_at,
-                Action.properties, Action.source, Action.external_id, ActionType.key)
+        properties = Action.properties if with_properties else sa.null()
+        read: set[int] = set()
+        for action_id, identity_id, key, occurred_at, values in db.session.execute(
+                sa.select(Action.id, Action.identity_id, ActionType.key, Action.occurred_at,
+                          properties)
                 .join(ActionType, ActionType.id == Action.action_type_id)
                 .where(any_of(Action.identity_id, people), ActionType.key.in_(action_types))):
-            properties = row.properties or {}
-            people[row.identity_id].actions.append(
-                ActionFact(row.id, row.key, row.occurred_at, properties))
-            infos[row.id] = ActionInfo(row.public_id, row.key, row.occurred_at, row.source,
-                                       row.external_id, properties)
+            people[identity_id].actions.append(
+                ActionFact(action_id, key, occurred_at, values or _NO_PROPERTIES))
+            read.add(action_id)
         # A retraction has no type and the person of the action it withdraws: those of
         # these people that withdraw an action just read are the ones that matter.
         for row in db.session.execute(sa.select(
                 Action.id, Action.identity_id, Action.occurred_at, Action.retracts_id)
                 .where(any_of(Action.identity_id, people), Action.action_type_id.is_(None),
                        Action.retracts_id.is_not(None))):
-            if row.retracts_id in infos:
+            if row.retracts_id in read:
                 people[row.identity_id].actions.append(ActionFact(
                     row.id, RETRACTION, row.occurred_at, {}, retracts=row.retracts_id))
     if badges:
@@ -134,7 +143,28 @@ def gather_facts(identity_ids: Collection[int], *, action_types: Collection[str]
                 .where(any_of(Assertion.recipient_identity_id, people),
                        BadgeClass.public_id.in_(badges), *held_now(as_of))):
             people[identity_id].badges.add(badge_class_id)
-    return people, infos
+    return people
+
+
+_NO_PROPERTIES: Mapping[str, Any] = MappingProxyType({})
+
+
+def action_infos(action_ids: Collection[int]) -> dict[int, ActionInfo]:
+    """What the evidence says about each of these actions."""
+    if not action_ids:
+        return {}
+    return {row.id: ActionInfo(row.public_id, row.key, row.occurred_at, row.source,
+                               row.external_id, row.properties or {})
+            for row in db.session.execute(sa.select(
+                Action.id, Action.public_id, ActionType.key, Action.occurred_at,
+                Action.source, Action.external_id, Action.properties)
+                .join(ActionType, ActionType.id == Action.action_type_id)
+                .where(any_of(Action.id, action_ids)))}
+
+
+def reads_properties(milestones: Iterable[Milestone]) -> bool:
+    """Whether any of these milestones' rules filters actions on their properties."""
+    return any(filters_properties(milestone.rule) for milestone in milestones)
 
 
 def held_now(as_of: datetime) -> list[sa.ColumnElement[bool]]:

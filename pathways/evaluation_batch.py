@@ -27,11 +27,13 @@ from pathways.evaluation import (
     MILESTONE_LOADS,
     ActionInfo,
     Evaluation,
+    action_infos,
     awarded_milestones,
     awarding_actor,
     gather_facts,
     inputs,
     names,
+    reads_properties,
     walk,
 )
 from pathways.milestone_batch import MilestoneBatch, Reached
@@ -122,8 +124,9 @@ def _evaluate(wanted: dict[int, list[Milestone]], as_of: datetime,
         return {}, {}
     every = {milestone.id: milestone for mine in wanted.values() for milestone in mine}
     types, badges = inputs(every.values())
-    facts, infos = gather_facts(list(wanted), action_types=types, badges=badges, as_of=as_of)
     pathways = {milestone.pathway_id: milestone.pathway for milestone in every.values()}
+    facts = gather_facts(list(wanted), action_types=types, badges=badges, as_of=as_of,
+                         with_properties=reads_properties(every.values()))
     awarded = awarded_milestones(list(wanted), [
         milestone.id for pathway in pathways.values()
         for milestone in pathway.active_milestones])
@@ -138,6 +141,7 @@ def _evaluate(wanted: dict[int, list[Milestone]], as_of: datetime,
 
             walk(pathways[pathway_id], facts[identity_id], awarded[identity_id], as_of, judge,
                  selected={milestone.id for milestone in mine}, named=named[pathway_id])
+    infos = action_infos({action_id for item in reached for action_id in item.outcome.action_ids})
     return _award_all(pathways, reached, infos, results)
 
 

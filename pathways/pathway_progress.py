@@ -27,6 +27,7 @@ from pathways.evaluation import (
     held_now,
     inputs,
     names,
+    reads_properties,
     walk,
 )
 from pathways.models import Milestone, Pathway
@@ -59,7 +60,7 @@ def pathway_progress(actor: Actor, public_id: str, person: tuple[IdentityType, s
     if identity is not None:
         types, badges = inputs(active)
         facts = gather_facts([identity.id], action_types=types, badges=badges,
-                             as_of=as_of)[0][identity.id]
+                             as_of=as_of)[identity.id]
         awarded = awarded_milestones([identity.id], [m.id for m in active])[identity.id]
     outcomes: dict[int, Outcome] = {}
 
@@ -112,7 +113,8 @@ def dry_run(actor: Actor, public_id: str, *, as_of: datetime | None = None) -> d
     named = names(pathway)
     for start in range(0, len(people), BATCH):
         batch = people[start:start + BATCH]
-        facts, _ = gather_facts(batch, action_types=types, badges=badges, as_of=as_of)
+        facts = gather_facts(batch, action_types=types, badges=badges, as_of=as_of,
+                             with_properties=reads_properties(active))
         awarded = awarded_milestones(batch, [milestone.id for milestone in active])
         for identity_id in batch:
 
