@@ -70,8 +70,8 @@ class Config:
     BULK_BATCH_SIZE = 100
     # A pathway backfill evaluates a part's people in groups of this many: one gathering
     # of facts and one batch award per milestone each, progress written after each group.
-    # (Evaluations after new actions take over queued parts and run them whole, up to
-    # pathways.tasks.MERGED_PEOPLE people.)
+    # (Evaluations after new actions take over the queued parts of their shard of people
+    # and run them whole, up to pathways.tasks.MERGED_PEOPLE entries.)
     PATHWAYS_GROUP_SIZE = 500
     # A pathway's dry run evaluates in the request, so at most this many people.
     PATHWAYS_DRY_RUN_MAX_PEOPLE = 5000

@@ -41,17 +41,18 @@ def claim_part(job_public_id: str, number: int) -> tuple[Job, JobPart] | None:
 
 
 def take_parts(part: JobPart, kind: str, *, items: int) -> list[tuple[Job, JobPart]]:
-    """Other jobs' queued parts of this kind, about `items` items' worth, taken over by
-    `part` to run with its own, and any it took before (a re-run after a crash). Their own
-    tasks then find them taken and return; a part is taken by one part only (the UPDATE
-    re-checks that it is still queued and free). `finish_taken` marks them done,
-    `release_taken` gives them back."""
+    """Other jobs' queued parts of this kind and of `part`'s shard, about `items` items'
+    worth, taken over by `part` to run with its own, and any it took before (a re-run
+    after a crash). Their own tasks then find them taken and return; a part is taken by
+    one part only (the UPDATE re-checks that it is still queued and free).
+    `finish_taken` marks them done, `release_taken` gives them back."""
     with transaction():
         free = db.session.execute(sa.select(JobPart.id, JobPart.stop - JobPart.start)
                                   .join(Job, Job.id == JobPart.job_id)
                                   .where(Job.kind == kind, Job.status.in_(UNFINISHED),
                                          JobPart.status == "queued",
-                                         JobPart.taken_by_id.is_(None), JobPart.id != part.id)
+                                         JobPart.taken_by_id.is_(None), JobPart.id != part.id,
+                                         JobPart.shard.is_not_distinct_from(part.shard))
                                   .order_by(JobPart.id).limit(TAKE_AT_MOST)).all()
         wanted, room = [], items
         for part_id, size in free:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,6 +86,9 @@ class JobPart(db.Model):
     # this part's own task then leaves it to that one.
     taken_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("job_parts.id", ondelete="SET NULL"), index=True)
+    # The part's group of items, where a job's kind groups them (`create_job`'s shards):
+    # a part takes over only parts of its own shard.
+    shard: Mapped[int | None]
     job: Mapped[Job] = relationship(back_populates="parts")
 
 
@@ -116,9 +119,10 @@ def register_kind(kind: str, task_name: str, run: Callable[..., Any],
 def create_job(actor: Actor, kind: str, *, issuer_public_id: str | None, payload: dict,
                total: int, idempotency_key: str | None = None,
                request_hash: str | None = None, part_size: int | None = None,
-               result: dict | None = None) -> Job:
+               result: dict | None = None, shards: Sequence[int] | None = None) -> Job:
     """Add a queued job to the caller's transaction; `enqueue` it after the commit. Its
-    `total` items are cut into parts of `part_size` (one part without it)."""
+    `total` items are cut into parts of `part_size` (one part without it); with `shards`
+    (each item's shard, items sorted by it), no part holds items of two shards."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     size = max(1, part_size or total or 1)
@@ -126,11 +130,27 @@ def create_job(actor: Actor, kind: str, *, issuer_public_id: str | None, payload
               issuer_public_id=issuer_public_id, created_by_id=actor.user_id,
               idempotency_key=idempotency_key, request_hash=request_hash, result=result,
               public_id=new_public_id(), parts=[
-                  JobPart(number=number, start=start, stop=min(start + size, total),
+                  JobPart(number=number, start=start, stop=stop, shard=shard,
                           status="queued", done=0, counts={}, errors=[])
-                  for number, start in enumerate(range(0, max(total, 1), size))])
+                  for number, (start, stop, shard) in enumerate(_bounds(total, size, shards))])
     db.session.add(job)
     return job
+
+
+def _bounds(total: int, size: int, shards: Sequence[int] | None,
+            ) -> list[tuple[int, int, int | None]]:
+    """(start, stop, shard) of each part: at most `size` items, of one shard."""
+    if shards is None:
+        return [(start, min(start + size, total), None) for start in range(0, max(total, 1), size)]
+    bounds: list[tuple[int, int, int | None]] = []
+    start = 0
+    while start < total:
+        stop = start + 1
+        while stop < total and stop - start < size and shards[stop] == shards[start]:
+            stop += 1
+        bounds.append((start, stop, shards[start]))
+        start = stop
+    return bounds or [(0, 0, None)]
 
 
 def find_job_by_key(actor: Actor, idempotency_key: str) -> Job | None:

@@ -100,13 +100,29 @@ def add_evaluation(triggers: Iterable[tuple[int, str | None, str | None]]) -> Jo
                         set().union(*(badges for _, badges in wanted.values())))
     people = [{"identity": identity_id,
                "action_types": sorted(types & relevant), "badges": sorted(badges & relevant)}
-              for identity_id, (types, badges) in sorted(wanted.items())
+              for identity_id, (types, badges) in sorted(wanted.items(), key=_by_shard)
               if (types | badges) & relevant]
     if not people:
         return None
     return create_job(ENGINE, EVALUATION, issuer_public_id=None, payload={"people": people},
                       total=len(people), part_size=current_app.config["JOBS_PART_SIZE"],
+                      shards=[shard_of(entry["identity"]) for entry in people],
                       result={"awarded": 0, "already_awarded": 0, "failed": 0})
+
+
+#: Evaluation parts are cut per shard of people, and a part takes over queued parts of
+#: its own shard only: every queued change of a person then meets in one run, which reads
+#: all of their actions once, instead of one run per batch that mentioned them. Several
+#: shards keep several workers busy.
+SHARDS = 4
+
+
+def shard_of(identity_id: int) -> int:
+    return identity_id % SHARDS
+
+
+def _by_shard(item: tuple[int, Any]) -> tuple[int, int]:
+    return shard_of(item[0]), item[0]
 
 
 def _watched(types: set[str], badges: set[str]) -> set[str]:
@@ -193,9 +209,9 @@ def run_backfill(job_public_id: str, part: int | None = None) -> None:
     run_parts(job_public_id, part, _run_backfill_part)
 
 
-#: The most people an evaluation part runs: its own, and those of the queued parts of other
-#: evaluations it takes over.
-MERGED_PEOPLE = 5000
+#: The most entries (person and change) an evaluation part runs: its own, and those of
+#: the queued parts of its shard that it takes over. A person named in several counts once.
+MERGED_PEOPLE = 20000
 #: An evaluation part's (or a part taken over's) result: its job, the part, its counts and
 #: its errors.
 Report = tuple[Job, JobPart, dict[str, int], list[dict[str, Any]]]
@@ -233,9 +249,9 @@ def _entries(job: Job, part: JobPart) -> list[dict[str, Any]]:
 
 
 def _evaluate_units(units: list[tuple[Job, JobPart, list]]) -> dict[int, Evaluation]:
-    """Every person's changes across the units, evaluated at once (at most MERGED_PEOPLE:
-    the fewer the batches per milestone, the less each award costs); each person's
-    result."""
+    """Every person's changes across the units, evaluated at once (at most MERGED_PEOPLE
+    entries: the fewer the batches per milestone, the less each award costs); each
+    person's result."""
     changes: dict[int, tuple[set[str], set[str]]] = {}
     for _, _, entries in units:
         for entry in entries:

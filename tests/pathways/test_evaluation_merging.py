@@ -43,9 +43,11 @@ def post_sessions(api, batch: int, people: list[str], per_person: int = 1) -> No
     assert response.status_code == 200, response.json
 
 
-def queued_jobs(api, app, monkeypatch) -> list[Job]:
-    """Three evaluation jobs (three batches of actions), left queued."""
+def queued_jobs(api, app, monkeypatch, shards: int = 1) -> list[Job]:
+    """Three evaluation jobs (three batches of actions), left queued; one shard of people
+    unless asked (each job is then one part)."""
     monkeypatch.setitem(app.config, "JOBS_RUNNER", "manual")
+    monkeypatch.setattr(tasks, "SHARDS", shards)
     post_sessions(api, 1, ["ada", "alan"])
     post_sessions(api, 2, ["ada", "grace"])
     post_sessions(api, 3, ["alan", "grace", "edsger"])
@@ -76,6 +78,35 @@ def test_a_part_takes_over_the_queued_parts_and_every_job_is_done(api, ladder, a
     for job in (second, third):  # their own tasks find their parts done
         tasks.run_evaluation(job.public_id, 0)
     assert count(Assertion) == 7
+
+
+def test_a_part_takes_over_only_the_parts_of_its_own_shard_of_people(api, ladder, app,
+                                                                      monkeypatch):
+    jobs = queued_jobs(api, app, monkeypatch, shards=2)
+    parts = db.session.scalars(sa.select(JobPart).order_by(JobPart.id)).all()
+    payloads = {job.id: job.payload["people"] for job in jobs}
+    for part in parts:  # cut per shard
+        entries = payloads[part.job_id][part.start:part.stop]
+        assert {tasks.shard_of(entry["identity"]) for entry in entries} == {part.shard}
+    first = db.session.scalar(sa.select(JobPart).where(JobPart.job_id == jobs[0].id)
+                              .order_by(JobPart.number))
+    people = {who: identity_id(f"{who}@example.org")
+              for who in ("ada", "alan", "grace", "edsger")}
+    mine = {who for who, identity in people.items()
+            if tasks.shard_of(identity) == first.shard}
+
+    tasks.run_evaluation(jobs[0].public_id, first.number)
+
+    db.session.rollback()
+    done = {part.id for part in db.session.scalars(sa.select(JobPart).where(
+        JobPart.status == "done"))}
+    assert done == {part.id for part in parts if part.shard == first.shard}
+    assert {who for who in people if earned(f"{who}@example.org")} == mine
+    for job in jobs:  # the other shard's parts, by their own tasks
+        tasks.run_evaluation(job.public_id)
+    db.session.rollback()
+    assert db.session.scalars(sa.select(Job.status)).all() == ["done"] * 3
+    assert count(Assertion) == 7 == len(milestone_awards())
 
 
 def test_a_part_that_died_after_taking_parts_takes_them_again_when_run_again(
