@@ -7,6 +7,8 @@ and would find Flask instead of Celery.
 """
 
 from cairn.app import create_app
+from cairn.gc_tuning import tune_garbage_collector
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
+tune_garbage_collector()
