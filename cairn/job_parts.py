@@ -154,7 +154,7 @@ def run_parts(job_public_id: str, part: int | None,
     """The body of a parted job's task: run `part` (every unfinished part without one),
     settle a job whose parts all finished before a crash, and mark the job failed when a
     part raises."""
-    job = load_job(job_public_id)
+    job = load_job(job_public_id, payload=False)
     if job is None or job.status not in UNFINISHED:
         return
     numbers = [part] if part is not None else unfinished_parts(job)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from celery import Celery, Task
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from cairn.auth import Actor
 from cairn.db import UTCDateTime, db, new_public_id, transaction, utcnow
@@ -167,10 +167,13 @@ def get_job(actor: Actor, public_id: str) -> Job:
     return job
 
 
-def load_job(public_id: str) -> Job | None:
-    """For tasks: a fresh read (another process may have changed the row)."""
-    return db.session.scalar(sa.select(Job).where(Job.public_id == public_id)
-                             .execution_options(populate_existing=True))
+def load_job(public_id: str, *, payload: bool = True) -> Job | None:
+    """For tasks: a fresh read (another process may have changed the row); without its
+    payload (loaded when read) for a look at its status."""
+    query = sa.select(Job).where(Job.public_id == public_id)
+    if not payload:
+        query = query.options(defer(Job.payload))
+    return db.session.scalar(query.execution_options(populate_existing=True))
 
 
 def update_job(public_id: str, **values: Any) -> None:

@@ -222,25 +222,44 @@ def names(pathway: Pathway) -> dict[str, str]:
 Judge = Callable[[Milestone, Outcome], bool]
 
 
+@dataclass(frozen=True)
+class Step:
+    """A milestone as `walk` goes through it: with its current rule and its badge class."""
+
+    milestone: Milestone
+    rule: dict[str, Any]
+    badge: str
+
+
+def steps(pathway: Pathway) -> list[Step]:
+    """The pathway's active milestones in dependency order: what `walk` goes through,
+    worked out once for the many people of a batch."""
+    by_key = {milestone.key: milestone for milestone in pathway.active_milestones}
+    rules = {key: milestone.rule for key, milestone in by_key.items()}
+    return [Step(by_key[key], rules[key], by_key[key].badge_class.public_id)
+            for key in milestone_order(rules)]
+
+
 def walk(pathway: Pathway, facts: PersonFacts, awarded: Collection[int], as_of: datetime,
          judge: Judge, *, selected: Collection[int] | None = None,
-         named: dict[str, str] | None = None, awarded_too: bool = False) -> None:
-    """Evaluate a person's milestones of one pathway in dependency order. Those already
-    awarded count as reached (and are evaluated only `awarded_too`); once `judge` says a
-    milestone is reached, its key and badge class count for the milestones after it
-    (`facts.badges` grows)."""
-    by_key = {milestone.key: milestone for milestone in pathway.active_milestones}
-    reached = {key for key, milestone in by_key.items() if milestone.id in awarded}
-    for key in milestone_order({key: milestone.rule for key, milestone in by_key.items()}):
-        milestone = by_key[key]
+         named: dict[str, str] | None = None, awarded_too: bool = False,
+         order: list[Step] | None = None) -> None:
+    """Evaluate a person's milestones of one pathway in dependency order (`order`, the
+    pathway's `steps`). Those already awarded count as reached (and are evaluated only
+    `awarded_too`); once `judge` says a milestone is reached, its key and badge class
+    count for the milestones after it (`facts.badges` grows)."""
+    order = steps(pathway) if order is None else order
+    reached = {step.milestone.key for step in order if step.milestone.id in awarded}
+    for step in order:
+        milestone = step.milestone
         if (selected is not None and milestone.id not in selected) or (
                 milestone.id in awarded and not awarded_too):
             continue
-        outcome = evaluate(milestone.rule, Facts(facts.actions, frozenset(facts.badges),
-                                                 frozenset(reached)), as_of, names=named)
+        outcome = evaluate(step.rule, Facts(facts.actions, frozenset(facts.badges),
+                                            frozenset(reached)), as_of, names=named)
         if judge(milestone, outcome):
-            reached.add(key)
-            facts.badges.add(milestone.badge_class.public_id)
+            reached.add(milestone.key)
+            facts.badges.add(step.badge)
 
 
 #: What evaluating a milestone reads of it and of its pathway.

@@ -34,6 +34,7 @@ from pathways.evaluation import (
     inputs,
     names,
     reads_properties,
+    steps,
     walk,
 )
 from pathways.milestone_batch import MilestoneBatch, Reached
@@ -131,6 +132,7 @@ def _evaluate(wanted: dict[int, list[Milestone]], as_of: datetime,
         milestone.id for pathway in pathways.values()
         for milestone in pathway.active_milestones])
     named = {pathway_id: names(pathway) for pathway_id, pathway in pathways.items()}
+    ordered = {pathway_id: steps(pathway) for pathway_id, pathway in pathways.items()}
     reached: list[Reached] = []
     for identity_id, mine in wanted.items():
         for pathway_id in sorted({milestone.pathway_id for milestone in mine}):
@@ -140,7 +142,8 @@ def _evaluate(wanted: dict[int, list[Milestone]], as_of: datetime,
                 return outcome.holds
 
             walk(pathways[pathway_id], facts[identity_id], awarded[identity_id], as_of, judge,
-                 selected={milestone.id for milestone in mine}, named=named[pathway_id])
+                 selected={milestone.id for milestone in mine}, named=named[pathway_id],
+                 order=ordered[pathway_id])
     infos = action_infos({action_id for item in reached for action_id in item.outcome.action_ids})
     return _award_all(pathways, reached, infos, results)
 

@@ -28,6 +28,7 @@ from pathways.evaluation import (
     inputs,
     names,
     reads_properties,
+    steps,
     walk,
 )
 from pathways.models import Milestone, Pathway
@@ -110,7 +111,7 @@ def dry_run(actor: Actor, public_id: str, *, as_of: datetime | None = None) -> d
     people = everyone[:max(0, int(current_app.config["PATHWAYS_DRY_RUN_MAX_PEOPLE"]))]
     qualify: dict[int, list[int]] = {milestone.id: [] for milestone in active}
     types, badges = inputs(active)
-    named = names(pathway)
+    named, order = names(pathway), steps(pathway)
     for start in range(0, len(people), BATCH):
         batch = people[start:start + BATCH]
         facts = gather_facts(batch, action_types=types, badges=badges, as_of=as_of,
@@ -123,7 +124,8 @@ def dry_run(actor: Actor, public_id: str, *, as_of: datetime | None = None) -> d
                     qualify[milestone.id].append(identity_id)
                 return outcome.holds
 
-            walk(pathway, facts[identity_id], awarded[identity_id], as_of, judge, named=named)
+            walk(pathway, facts[identity_id], awarded[identity_id], as_of, judge, named=named,
+                 order=order)
     shown = _identities({identity_id for ids in qualify.values()
                          for identity_id in ids[:DRY_RUN_LISTED]})
     return {"dry_run": True, "pathway": pathway.public_id, "as_of": as_of,
