@@ -10,7 +10,6 @@ full canonicalisation when the template is built).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from badges.documents import badge_class_image_url, badge_class_ob3_url, credential_url
@@ -111,6 +110,6 @@ def issue_credential(assertion: Assertion, ed_key: SigningKey | Signer) -> None:
     template = _template(assertion, sorted(values))
     by_placeholder = {_placeholder(name): value for name, value in values.items()}
     ed_method = verification_method_id(assertion.issuer, ed_key)
-    signed = dataintegrity.sign_with_template(template, by_placeholder, private_key(ed_key),
-                                              verification_method=ed_method, created=utcnow())
-    assertion.credential = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    assertion.credential = dataintegrity.sign_with_template_text(
+        template, by_placeholder, private_key(ed_key), verification_method=ed_method,
+        created=utcnow())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,6 +86,26 @@ def sign_with_template(template: CanonicalTemplate, values: Mapping[str, str],
     return _secured(document, [], options, template.canonicalize(values), private_key)
 
 
+def sign_with_template_text(template: CanonicalTemplate, values: Mapping[str, str],
+                            private_key: Ed25519PrivateKey, *, verification_method: str,
+                            created: datetime, proof_purpose: str = "assertionMethod") -> str:
+    """`sign_with_template` as compact JSON text (`json.dumps` with `ensure_ascii=False`
+    and no spaces), the form Cairn stores: the template's text with the values in and the
+    proof appended, without building the document and serialising it again."""
+    context = template.context
+    text = template.fill_text(values)
+    if template.has_proof or _suite_context(context) is not context or text == "{}":
+        return _compact(sign_with_template(
+            template, values, private_key, verification_method=verification_method,
+            created=created, proof_purpose=proof_purpose))
+    options = _proof_options(verification_method, created, proof_purpose)
+    proof = _proof(context, options, template.canonicalize(values), private_key)
+    return text[:-1] + ',"proof":[' + _compact(proof) + "]}"
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def proofs_of(document: Mapping[str, Any]) -> list[Any]:
     """The document's proofs, whether `proof` is one object or an array."""
     proof = document.get("proof")
@@ -122,7 +143,7 @@ def verify_proof(document: Mapping[str, Any], proof: Any, public_key: Ed25519Pub
         signature = _decode_proof_value(proof["proofValue"])
         unsecured = _unsecured_for(document, proof)
         options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
-        hash_data = _hash_data(unsecured, options, jsonld.canonicalize(unsecured))
+        hash_data = _hash_data(unsecured.get("@context"), options, jsonld.canonicalize(unsecured))
     # A credential from anyone goes through a third-party JSON-LD processor: whatever it
     # raises on malformed input is a failed verification, not a server error.
     except Exception as error:
@@ -208,16 +229,21 @@ def _proof_options(verification_method: str, created: datetime, proof_purpose: s
 
 def _secured(unsecured: dict[str, Any], existing: list[Any], options: dict[str, str],
              canonical_document: str, private_key: Ed25519PrivateKey) -> dict[str, Any]:
-    signature = private_key.sign(_hash_data(unsecured, options, canonical_document))
-    proof = {**options, "proofValue": "z" + base58btc_encode(signature)}
+    proof = _proof(unsecured.get("@context"), options, canonical_document, private_key)
     return {**unsecured, "proof": [*existing, proof]}
 
 
-def _hash_data(unsecured: Mapping[str, Any], options: Mapping[str, Any],
+def _proof(context: Any, options: dict[str, str], canonical_document: str,
+           private_key: Ed25519PrivateKey) -> dict[str, str]:
+    signature = private_key.sign(_hash_data(context, options, canonical_document))
+    return {**options, "proofValue": "z" + base58btc_encode(signature)}
+
+
+def _hash_data(document_context: Any, options: Mapping[str, Any],
                canonical_document: str) -> bytes:
     """sha256(canonical proof configuration) || sha256(canonical document) (section 3.3.4).
     The proof configuration is the options with the document's @context."""
-    context = _suite_context(unsecured.get("@context"))
+    context = _suite_context(document_context)
     return (hashlib.sha256(_canonical_proof_config(context, options).encode("utf-8")).digest()
             + hashlib.sha256(canonical_document.encode("utf-8")).digest())
 

@@ -51,6 +51,10 @@ class CanonicalTemplate:
         _check_placeholders(self.placeholders)
         self._placeholder_set = frozenset(self.placeholders)
         self._json_parts = _split_json(document, self.placeholders)
+        #: What a signer needs of the document without filling it: its context, and
+        #: whether it carries a proof already.
+        self.context = document.get("@context")
+        self.has_proof = "proof" in document
         self._more_terms = context_terms(_inline_contexts(document))
         quads = jsonld.rdf_dataset(document)
         if len(_unique(quads)) != len(quads):
@@ -85,6 +89,12 @@ class CanonicalTemplate:
         self._check_values(values)
         return self._fill(values)
 
+    def fill_text(self, values: Mapping[str, str]) -> str:
+        """`fill(values)` as compact JSON text (`json.dumps` with `ensure_ascii=False` and
+        no spaces), made without building the document."""
+        self._check_values(values)
+        return self._fill_text(values)
+
     def canonicalize(self, values: Mapping[str, str]) -> str:
         """What `jsonld.canonicalize(self.fill(values))` returns, usually far faster."""
         self._check_values(values)
@@ -109,9 +119,11 @@ class CanonicalTemplate:
         return "\n".join(sorted(self._static_lines.union(dynamic))) + "\n"
 
     def _fill(self, values: Mapping[str, str]) -> dict[str, Any]:
-        return json.loads("".join(
-            part if part.__class__ is str else _json_string(values[part[0]])
-            for part in self._json_parts))
+        return json.loads(self._fill_text(values))
+
+    def _fill_text(self, values: Mapping[str, str]) -> str:
+        return "".join(part if part.__class__ is str else _json_string(values[part[0]])
+                       for part in self._json_parts)
 
     def _substituted_quads(self, values: Mapping[str, str]) -> list[jsonld.Quad]:
         quads = list(self._quads)

@@ -6,6 +6,7 @@ tabs, control characters) and non-ASCII text; a seeded generator keeps failures 
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credentials import jsonld
-from credentials.dataintegrity import sign, sign_with_template, verify
+from credentials.dataintegrity import sign, sign_with_template, sign_with_template_text, verify
 from credentials.templates import CanonicalTemplate
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2",
@@ -225,3 +226,6 @@ def test_sign_with_template_equals_sign_and_verifies(templates, kind):
         assert signed == sign(template.fill(values), private_key, verification_method=METHOD,
                               created=CREATED)
         assert [c.ok for c in verify(signed, private_key.public_key())] == [True]
+        assert sign_with_template_text(template, values, private_key, verification_method=METHOD,
+                                       created=CREATED) == \
+            json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
