@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from badges.awards import AwardDetails, Recipient, award_badge
+from badges.batch import AWARDED, BatchItem, award_batch
 from badges.models import Assertion
 from cairn.auth import Actor
 from cairn.db import db, transaction
@@ -45,3 +46,26 @@ def test_a_rolled_back_award_leaves_no_row(api, badge_class):
         raise RuntimeError("the caller fails after the award")
     db.session.expunge_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assertion)) == 0
+
+
+def test_a_batch_of_awards_is_stored_as_the_objects_say(api, badge_class):
+    """A batch goes in as one executemany of the Core INSERT (ids taken first on
+    PostgreSQL): every column of every row, JSON, times and NULLs included, reads back as
+    the object held it, in the order given."""
+    evidence = [({"narrative": f"Partnership {n}", "url": f"https://example.org/{n}"},)
+                for n in range(3)]
+    items = [BatchItem(f"row-{n}", Recipient(IdentityType.email, f"p{n}@example.org",
+                                             None if n == 1 else f"P {n}"),
+                       AwardDetails(evidence=evidence[n], narrative=f"Row {n}"))
+             for n in range(3)]
+    outcomes = award_batch(_admin(), badge_class["id"], items)
+    assert set(outcomes.values()) == {AWARDED}
+    made = db.session.scalars(sa.select(Assertion).order_by(Assertion.id)).all()
+    seen = [_columns(assertion) for assertion in made]
+    db.session.expunge_all()
+    stored = [_columns(db.session.get(Assertion, row["id"])) for row in seen]
+    assert stored == seen
+    assert [row["idempotency_key"] for row in stored] == ["row-0", "row-1", "row-2"]
+    assert [row["evidence"] for row in stored] == [[dict(e[0])] for e in evidence]
+    assert [row["recipient_name"] for row in stored] == ["P 0", None, "P 2"]
+    assert all(row["credential"] and row["issued_on"].tzinfo for row in stored)
