@@ -7,9 +7,11 @@ the Multibase base64url (prefix "u", no padding) of the GZIP-compressed bitstrin
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import io
+from typing import Any
 
 #: The spec's minimum size, 16 KiB: large enough that one index tells nothing.
 MIN_ENTRIES = 131_072
@@ -29,16 +31,29 @@ def shuffled_index(key: bytes, position: int, entries: int = MIN_ENTRIES) -> int
         raise ValueError("position out of range")
     half_bits = ((entries - 1).bit_length() + 1) // 2
     mask = (1 << half_bits) - 1
+    rounds = _round_hashes(key)
     value = position
     while True:
         left, right = value >> half_bits, value & mask
-        for round_number in range(_FEISTEL_ROUNDS):
-            digest = hashlib.blake2b(bytes([round_number]) + right.to_bytes(4, "big"),
-                                     key=key, digest_size=4).digest()
-            left, right = right, left ^ (int.from_bytes(digest, "big") & mask)
+        for round_hash in rounds:
+            digest = round_hash.copy()
+            digest.update(right.to_bytes(4, "big"))
+            left, right = right, left ^ (int.from_bytes(digest.digest(), "big") & mask)
         value = (left << half_bits) | right
         if value < entries:
             return value
+
+
+@functools.lru_cache(maxsize=64)
+def _round_hashes(key: bytes) -> tuple[Any, ...]:
+    """Each round's keyed BLAKE2b with its round number fed in, to copy per use: keying
+    a hash costs as much as the rest of a round."""
+    hashes = []
+    for round_number in range(_FEISTEL_ROUNDS):
+        round_hash = hashlib.blake2b(key=key, digest_size=4)
+        round_hash.update(bytes([round_number]))
+        hashes.append(round_hash)
+    return tuple(hashes)
 
 
 def empty(entries: int = MIN_ENTRIES) -> bytes:

@@ -1,6 +1,8 @@
 """Status-list indexes from a keyed permutation: every position gets its own index, the
 order tells nothing without the key."""
 
+import hashlib
+
 import pytest
 
 from credentials.bitstring import MIN_ENTRIES, shuffled_index
@@ -32,3 +34,28 @@ def test_another_key_gives_another_order():
 def test_positions_outside_the_list_are_refused():
     with pytest.raises(ValueError):
         shuffled_index(b"k" * 32, MIN_ENTRIES)
+
+
+def reference_index(key: bytes, position: int, entries: int) -> int:
+    """The permutation as first defined: each round hashes its number and the right half
+    with the keyed BLAKE2b. Indexes already in issued credentials come from it."""
+    half_bits = ((entries - 1).bit_length() + 1) // 2
+    mask = (1 << half_bits) - 1
+    value = position
+    while True:
+        left, right = value >> half_bits, value & mask
+        for round_number in range(8):
+            digest = hashlib.blake2b(bytes([round_number]) + right.to_bytes(4, "big"),
+                                     key=key, digest_size=4).digest()
+            left, right = right, left ^ (int.from_bytes(digest, "big") & mask)
+        value = (left << half_bits) | right
+        if value < entries:
+            return value
+
+
+@pytest.mark.parametrize("entries", [1000, MIN_ENTRIES])
+def test_the_permutation_never_changes_for_a_key(entries):
+    for key in (b"a" * 32, b"issuer key".ljust(32, b"\0")):
+        positions = range(0, entries, max(1, entries // 500))
+        assert [shuffled_index(key, p, entries) for p in positions] == \
+            [reference_index(key, p, entries) for p in positions]
