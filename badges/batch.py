@@ -36,7 +36,7 @@ from badges.signals import badge_awarded
 from badges.status import allocate_statuses
 from cairn.auth import Actor
 from cairn.db import db, transaction
-from cairn.inserts import join_as_stored, row_values
+from cairn.inserts import copy_rows, join_as_stored, row_values
 from issuers.models import KeyType
 from issuers.services import signing_keys
 from recipients.models import IdentityType, RecipientIdentity
@@ -152,11 +152,10 @@ def _store(new: list[tuple[Assertion, BatchItem]]) -> None:
 
 
 def _insert(assertions: list[Assertion]) -> None:
-    """Store the awards. On PostgreSQL as one executemany of a plain INSERT with ids taken
-    from the sequence first: psycopg sends it as one prepared statement, row after row in
-    a pipeline, where the ORM's flush (a multi-row INSERT .. RETURNING) made psycopg parse
-    a statement of thousands of placeholders per batch. The awards then join the session
-    as the persistent rows they are."""
+    """Store the awards. On PostgreSQL with COPY (`cairn.inserts.copy_rows`), ids taken
+    from the sequence first, where the ORM's flush (a multi-row INSERT .. RETURNING) made
+    psycopg parse a statement of thousands of placeholders per batch. The awards then
+    join the session as the persistent rows they are."""
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.add_all(assertions)
         db.session.flush()
@@ -166,7 +165,7 @@ def _insert(assertions: list[Assertion]) -> None:
         table.name, table.c.id.name))).select_from(sa.func.generate_series(1, len(assertions))))
     for assertion, assertion_id in zip(assertions, ids, strict=True):
         assertion.id = assertion_id
-    db.session.execute(sa.insert(table), [row_values(assertion) for assertion in assertions])
+    copy_rows(table, [row_values(assertion) for assertion in assertions])
     for assertion in assertions:
         join_as_stored(assertion)
 

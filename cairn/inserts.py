@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -92,3 +93,44 @@ def _value(obj: Base, key: str, column: sa.Column) -> Any:
 def _insert(table: sa.Table) -> sa.Insert:
     primary_key = next(iter(table.primary_key.columns))
     return sa.insert(table).returning(primary_key)
+
+
+def copy_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows (of `row_values`, primary keys set) in the session's transaction:
+    on PostgreSQL with COPY when every row sets the same columns, elsewhere (and for rows
+    of different shapes) with an executemany. Each value goes through its column type's
+    bind processing first, as SQLAlchemy would do it.
+
+    COPY sends the rows as one stream, where an executemany binds every column of every
+    row in SQLAlchemy and psycopg and PostgreSQL runs one statement per row: a batch of
+    awards (30 columns, a 3 KB credential each) took a quarter of the CPU the executemany
+    took. A row that breaks a constraint fails the whole COPY, raised as SQLAlchemy's
+    IntegrityError like the executemany's."""
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or any(tuple(row) != keys for row in rows):
+        connection.execute(sa.insert(table), rows)
+        return
+    sql, processors = _copy_statement(table, keys, connection.dialect)
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([value if process is None else process(value)
+                                for process, value in zip(processors, row.values(), strict=True)])
+    except psycopg.IntegrityError as error:
+        raise sa.exc.IntegrityError(sql, None, error) from error
+
+
+@functools.cache
+def _copy_statement(table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect,
+                    ) -> tuple[str, tuple[Any, ...]]:
+    """`COPY table (columns) FROM STDIN` and each column's bind processor (or None)."""
+    columns = [table.c[key] for key in keys]
+    preparer = dialect.identifier_preparer
+    sql = (f"COPY {preparer.format_table(table)} "
+           f"({', '.join(preparer.format_column(column) for column in columns)}) FROM STDIN")
+    return sql, tuple(column.type.dialect_impl(dialect).bind_processor(dialect)
+                      for column in columns)

@@ -69,3 +69,18 @@ def test_a_batch_of_awards_is_stored_as_the_objects_say(api, badge_class):
     assert [row["evidence"] for row in stored] == [[dict(e[0])] for e in evidence]
     assert [row["recipient_name"] for row in stored] == ["P 0", None, "P 2"]
     assert all(row["credential"] and row["issued_on"].tzinfo for row in stored)
+
+
+def test_a_batch_that_breaks_a_constraint_raises_integrity_error_and_stores_nothing(
+        api, badge_class):
+    """The engine's fallback to single awards rests on this, on PostgreSQL's COPY too."""
+    actor = _admin()
+    award_batch(actor, badge_class["id"], [BatchItem(
+        "taken", Recipient(IdentityType.email, "first@example.org"), AwardDetails())])
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Assertion))
+    items = [BatchItem(key, Recipient(IdentityType.email, f"{key}@example.org"),
+                       AwardDetails()) for key in ("fresh", "taken")]
+    with pytest.raises(sa.exc.IntegrityError):
+        award_batch(actor, badge_class["id"], items, earlier_runs=False)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assertion)) == before
