@@ -25,7 +25,7 @@ def claim_part(job_public_id: str, number: int) -> tuple[Job, JobPart] | None:
     """For tasks: the job and its part, marked running; None when there is nothing to do
     (the job is finished or failed, or the part is done)."""
     with transaction():
-        job = load_job(job_public_id)
+        job = load_job(job_public_id, payload=False)  # read once the part is ours
         if job is None or job.status not in UNFINISHED:
             return None
         part = db.session.scalar(sa.select(JobPart).where(
