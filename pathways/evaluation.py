@@ -59,7 +59,6 @@ from pathways.rules import (
     Facts,
     Outcome,
     evaluate,
-    filters_properties,
     milestone_order,
 )
 from pathways.services import trigger_closure
@@ -164,7 +163,18 @@ def action_infos(action_ids: Collection[int]) -> dict[int, ActionInfo]:
 
 def reads_properties(milestones: Iterable[Milestone]) -> bool:
     """Whether any of these milestones' rules filters actions on their properties."""
-    return any(filters_properties(milestone.rule) for milestone in milestones)
+    return any(_filters_properties(milestone.rule) for milestone in milestones)
+
+
+def _filters_properties(rule: dict) -> bool:
+    """Whether a (checked) rule has a `where` anywhere in it."""
+    pending = [rule]
+    while pending:
+        node = pending.pop()
+        if node.get("where"):
+            return True
+        pending += node.get("all", []) + node.get("any", [])
+    return False
 
 
 def held_now(as_of: datetime) -> list[sa.ColumnElement[bool]]:

@@ -246,17 +246,6 @@ def dependencies(rule: dict) -> Dependencies:
                         frozenset(found["milestone"]))
 
 
-def filters_properties(rule: dict) -> bool:
-    """Whether a (checked) rule filters actions on their properties (a `where`)."""
-    pending = [rule]
-    while pending:
-        node = pending.pop()
-        if node.get("where"):
-            return True
-        pending += node.get("all", []) + node.get("any", [])
-    return False
-
-
 @dataclass(frozen=True)
 class _Scene:
     """What one evaluation looks at: the countable actions by type, and the rest."""
