@@ -60,6 +60,7 @@ from pathways.rules import (
     Outcome,
     evaluate,
     milestone_order,
+    nodes,
 )
 from pathways.services import trigger_closure
 from recipients.models import RecipientIdentity
@@ -163,18 +164,7 @@ def action_infos(action_ids: Collection[int]) -> dict[int, ActionInfo]:
 
 def reads_properties(milestones: Iterable[Milestone]) -> bool:
     """Whether any of these milestones' rules filters actions on their properties."""
-    return any(_filters_properties(milestone.rule) for milestone in milestones)
-
-
-def _filters_properties(rule: dict) -> bool:
-    """Whether a (checked) rule has a `where` anywhere in it."""
-    pending = [rule]
-    while pending:
-        node = pending.pop()
-        if node.get("where"):
-            return True
-        pending += node.get("all", []) + node.get("any", [])
-    return False
+    return any(node.get("where") for milestone in milestones for node in nodes(milestone.rule))
 
 
 def held_now(as_of: datetime) -> list[sa.ColumnElement[bool]]:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -232,13 +232,19 @@ def _first_moment(bound: date) -> datetime:
     return bound if isinstance(bound, datetime) else datetime.combine(bound, time(), UTC)
 
 
-def dependencies(rule: dict) -> Dependencies:
-    """The action types, badge classes and milestones a (checked) rule refers to."""
-    found: dict[str, set[str]] = {"action": set(), "badge": set(), "milestone": set()}
+def nodes(rule: dict) -> Iterator[dict]:
+    """Every node of a (checked) rule: itself and the rules under its `all` and `any`."""
     pending = [rule]
     while pending:
         node = pending.pop()
         pending += node.get("all", []) + node.get("any", [])
+        yield node
+
+
+def dependencies(rule: dict) -> Dependencies:
+    """The action types, badge classes and milestones a (checked) rule refers to."""
+    found: dict[str, set[str]] = {"action": set(), "badge": set(), "milestone": set()}
+    for node in nodes(rule):
         for kind, keys in found.items():
             if kind in node:
                 keys.add(node[kind])
